@@ -1,0 +1,200 @@
+/**
+ * The simulated region's state: what a scenario file describes once loaded and normalised.
+ * Cloud resources reuse the model types; the sim renders them into the official API shapes.
+ * The guest is described at the level of the real system (iptables-save text, sockets, services),
+ * and rendered into the exact output of the real tools, so the production parsers read it.
+ * Everything here is mutable: write actions and guest-side fixes change the world.
+ */
+import type {
+  AssistantStatus,
+  AuditEvent,
+  Eip,
+  FindingCode,
+  HopId,
+  Instance,
+  NatGateway,
+  NetworkAcl,
+  RouteTable,
+  SecurityGroup,
+  VSwitch,
+} from '../model/index.js';
+
+export interface WorldVpc {
+  id: string;
+  cidr: string;
+  name?: string;
+}
+
+/** A generated CloudMonitor series: `base ± jitter`, with optional steps at given offsets (ms before now). */
+export interface MetricSpec {
+  base: number;
+  jitter?: number;
+  /** From `at` (negative ms offset from now) on, the value becomes `value`. */
+  steps?: { at: number; value: number }[];
+  unit?: string;
+  dims?: Record<string, string>;
+}
+
+export interface GuestSocketSpec {
+  proto: 'tcp' | 'udp';
+  /** `0.0.0.0:22`, `[::]:22`, `127.0.0.1:8080`. */
+  local: string;
+  peer?: string;
+  state: string;
+  process?: string;
+  pid?: number;
+  fd?: number;
+}
+
+export interface GuestServiceSpec {
+  /** Unit name without `.service`. */
+  name: string;
+  active: 'active' | 'inactive' | 'failed' | string;
+  sub?: string;
+  result?: string;
+  mainPid?: number;
+  binary?: string;
+  libwrap?: boolean;
+  description?: string;
+  /** Listening sockets the service holds while active (they vanish when it is not). */
+  listen?: string[];
+  /** For a loopback-only listener: the config line that binds it (shown, never edited). */
+  configLine?: { path: string; line: number; text: string };
+  since?: string;
+}
+
+export interface GuestInterfaceSpec {
+  name: string;
+  mac?: string;
+  mtu?: number;
+  up: boolean;
+  carrier?: boolean;
+  /** CIDR notation: `172.16.1.10/24`. */
+  addresses: string[];
+  speedMbps?: number;
+}
+
+export interface GuestRouteSpec {
+  /** `default` or a CIDR. */
+  dst: string;
+  via?: string;
+  dev?: string;
+  proto?: string;
+  scope?: string;
+  metric?: number;
+  src?: string;
+  type?: string;
+  table?: string;
+}
+
+export interface GuestWorld {
+  hostname: string;
+  /** Image family; decides tool flavours (e.g. centos7 has iptables-legacy and netstat). */
+  os: 'alinux3' | 'centos7' | 'ubuntu22' | 'debian12' | string;
+  kernel?: string;
+  interfaces: GuestInterfaceSpec[];
+  routes: GuestRouteSpec[];
+  /** Firewall: iptables-save text (v4/v6) or an nft JSON ruleset (`nft -j list ruleset`). */
+  firewall: {
+    backend: 'iptables-legacy' | 'iptables-nft' | 'nftables' | 'none';
+    iptables?: string;
+    ip6tables?: string;
+    nft?: unknown;
+  };
+  sockets: GuestSocketSpec[];
+  /** Bulk connections for scale scenarios: `count` ESTAB sockets to `localPort`. */
+  connections?: { count: number; localPort: number; state?: string; process?: string; pid?: number }[];
+  services: GuestServiceSpec[];
+  networkServices: GuestServiceSpec[];
+  resolvConf: string;
+  /** What the guest's resolver can do: reachable nameservers and answers. */
+  dns: { reachable: boolean; answers: Record<string, string[]> };
+  hostsAllow: string;
+  hostsDeny: string;
+  conntrack: { count: number; max: number };
+  kernelLog: string[];
+  sysctls: Record<string, string>;
+  /** Per-interface traffic in bytes/s (counters are generated from it and the clock). */
+  traffic: Record<string, { rxBps: number; txBps: number; rxDropPs?: number; txDropPs?: number }>;
+  /** Tools missing from the image (to exercise fallbacks): e.g. ['ss', 'ip-json', 'iptables-save', 'systemctl']. */
+  missingTools?: string[];
+  /** Locale of command output when not forced to C (exercise non-English output). */
+  locale?: string;
+  /** Sections that fail with a permission error (e.g. run as non-root). */
+  deniedSections?: string[];
+}
+
+export interface WorldInstance extends Instance {
+  assistant: AssistantStatus & { errorCode?: string };
+  guest?: GuestWorld;
+  metrics?: Record<string, MetricSpec>;
+  /** SSH reachable through the simulator (false: SSH handshake refused, forcing Cloud Assistant). */
+  sshUp?: boolean;
+}
+
+export interface ThrottleSpec {
+  /** Calls per second allowed for the action; excess gets Throttling.User. */
+  qps: number;
+}
+
+export interface ErrorSpec {
+  /** Action name, or `*`. */
+  action: string;
+  status: number;
+  /** `json` (Alibaba error body with code) or `html` (a proxy's 502 page). */
+  body: 'json' | 'html' | 'json-200';
+  code?: string;
+  message?: string;
+  /** How many calls fail before the action recovers (omit: always). */
+  times?: number;
+}
+
+export interface Faults {
+  /** Injected latency per API call, ms. */
+  latencyMs?: number;
+  /** Per action latency override, ms. */
+  actionLatencyMs?: Record<string, number>;
+  throttle?: Record<string, ThrottleSpec>;
+  errors?: ErrorSpec[];
+  /** Injected latency per SSH round trip (channel open + exec), ms. */
+  sshLatencyMs?: number;
+}
+
+export interface ScenarioExpect {
+  codes: FindingCode[];
+  /** Codes that must not appear. */
+  absent?: FindingCode[];
+  exit?: number;
+  /** The first BLOCKED hop of the given intent (default: the first intent) and what it names. */
+  blocked?: { intent?: string; hop: HopId; resource?: string; rule?: string };
+}
+
+export interface World {
+  name: string;
+  title: string;
+  description?: string;
+  region: string;
+  account: { id: string; accessKeyId: string; accessKeySecret: string; userName?: string };
+  /** Instance a command without TARGET looks at. */
+  target: string;
+  /** The operator's egress address as the echo endpoint reports it. */
+  operator: { ip: string };
+  /** Intents the scenario is about (check's defaults when none are given on the command line). */
+  intents?: string[];
+  /** RAM actions denied to the scenario's key (`ecs:RunCommand`): they get Forbidden.RAM. */
+  deny: string[];
+  faults: Faults;
+  expect: ScenarioExpect;
+  vpcs: WorldVpc[];
+  vswitches: VSwitch[];
+  routeTables: RouteTable[];
+  networkAcls: NetworkAcl[];
+  natGateways: NatGateway[];
+  securityGroups: SecurityGroup[];
+  eips: Eip[];
+  instances: WorldInstance[];
+  /** Absolute times (epoch ms) once loaded; scenario files give offsets like `-25m`. */
+  events: AuditEvent[];
+  /** The internet as the world sees it: hosts the guest can reach outbound (`host:port`). */
+  internet: { reachable: string[]; dns: Record<string, string[]> };
+}

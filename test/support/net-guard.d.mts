@@ -1,0 +1,1 @@
+export function allowedAddress(host: string | undefined | null): boolean;
