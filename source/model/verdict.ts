@@ -148,6 +148,8 @@ export interface TargetSummary {
   /** Public first, then private. */
   addresses: string[];
   ssh?: string;
+  /** What the operator typed as TARGET when it was an address or a name (an EIP they expect on this instance). */
+  query?: string;
 }
 
 export interface ScopeMember {
