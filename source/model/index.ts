@@ -3,5 +3,6 @@ export * from './common.js';
 export * from './guest.js';
 export * from './intent.js';
 export * from './probe.js';
+export * from './remedy.js';
 export * from './snapshot.js';
 export * from './verdict.js';

@@ -16,6 +16,12 @@ export interface TcpProbe {
   error?: string;
   /** `direct` (a real connect) or `sim` (answered by the simulated region for a scenario address). */
   via: 'direct' | 'sim';
+  /** When asked to wait after the handshake: the server sent data first, closed at once (FIN), or stayed silent. */
+  after?: 'banner' | 'closed' | 'silent';
+  /** First line the server sent (e.g. `SSH-2.0-OpenSSH_9.2p1`), printable ASCII, at most 120 characters. */
+  banner?: string;
+  /** Connect attempts made when more than one (an answer after a timed-out attempt points at loss, not a drop). */
+  attempts?: number;
 }
 
 export interface PingProbe {
@@ -34,7 +40,10 @@ export interface DnsProbe {
   server?: string;
   ok: boolean;
   addresses: string[];
+  /** NXDOMAIN, NODATA, SERVFAIL, REFUSED, timeout, unreachable, bad-response, error (same vocabulary as DnsLookup). */
   error?: string;
+  /** One sentence on what the error means and what to do next. */
+  detail?: string;
   ms: number;
 }
 
@@ -42,6 +51,8 @@ export interface TraceHop {
   ttl: number;
   address?: string;
   rttMs?: number;
+  /** Annotation the tool printed: `!H` `!N` `!P` `!X` `!S` (ICMP unreachable kinds), `[open]`/`[closed]` (tcptraceroute). */
+  flag?: string;
 }
 
 export interface TraceProbe {
@@ -52,6 +63,9 @@ export interface TraceProbe {
   reached: boolean;
   hops: TraceHop[];
   error?: string;
+  /** Wall time of the trace. */
+  ms?: number;
+  via?: 'direct' | 'sim';
 }
 
 export interface ProbeFacts {
