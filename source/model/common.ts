@@ -34,6 +34,8 @@ export interface Fact<T> {
   error?: SourceError;
   /** Raw text the fact was parsed from (guest outputs), kept for drill-down evidence. */
   raw?: string;
+  /** What a parser could not read (skipped lines, unknown tokens): the value may be incomplete. */
+  warnings?: string[];
 }
 
 export interface SourceStatus {
