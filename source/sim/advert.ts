@@ -11,6 +11,8 @@ export interface SimAdvert {
   scenario: string;
   /** The simulator's SSH server; log in as user = instance id, with `password`. Pin `hostKey`. */
   ssh?: { host: string; port: number; hostKey: string; hostKeySha256: string; password: string };
+  /** Why `ssh` is absent when the simulator could not start its SSH server (guest access then goes nowhere). */
+  sshError?: string;
   /** GET `${probeUrl}?kind=tcp&host=H&port=P` | `kind=ping&host=H` | `kind=dns&name=N[&server=S]` → JSON probe fact. */
   probeUrl: string;
   /** GET → the operator's egress address as text (what `me` resolves to). */

@@ -25,11 +25,15 @@ export interface WorldVpc {
   name?: string;
 }
 
-/** A generated CloudMonitor series: `base ± jitter`, with optional steps at given offsets (ms before now). */
+/**
+ * A generated CloudMonitor series: `base ± jitter`, with optional steps at given offsets. The key it is stored
+ * under in `WorldInstance.metrics` is the metric name, optionally followed by `#variant` so that one metric can
+ * have several series with different `dims` (e.g. `net_tcpconnection#estab` with dims {state: ESTABLISHED}).
+ */
 export interface MetricSpec {
   base: number;
   jitter?: number;
-  /** From `at` (negative ms offset from now) on, the value becomes `value`. */
+  /** From `at` (negative ms offset from the world's `epoch`) on, the value becomes `value`. */
   steps?: { at: number; value: number }[];
   unit?: string;
   dims?: Record<string, string>;
@@ -141,8 +145,11 @@ export interface ErrorSpec {
   /** Action name, or `*`. */
   action: string;
   status: number;
-  /** `json` (Alibaba error body with code) or `html` (a proxy's 502 page). */
-  body: 'json' | 'html' | 'json-200';
+  /**
+   * `json` (Alibaba error body with code), `html` (a proxy's 502 page), `json-200` (HTTP 200 whose body carries
+   * Code/Success false) or `reset` (the connection is destroyed before any answer).
+   */
+  body: 'json' | 'html' | 'json-200' | 'reset';
   code?: string;
   message?: string;
   /** How many calls fail before the action recovers (omit: always). */
@@ -158,6 +165,10 @@ export interface Faults {
   errors?: ErrorSpec[];
   /** Injected latency per SSH round trip (channel open + exec), ms. */
   sshLatencyMs?: number;
+  /** How long asynchronous state changes take (Starting → Running, Associating → InUse), ms. Default 1000. */
+  transitionMs?: number;
+  /** How long a Cloud Assistant invocation stays Running before its result is ready, ms. Default 200. */
+  assistantRunMs?: number;
 }
 
 export interface ScenarioExpect {
@@ -197,4 +208,11 @@ export interface World {
   events: AuditEvent[];
   /** The internet as the world sees it: hosts the guest can reach outbound (`host:port`). */
   internet: { reachable: string[]; dns: Record<string, string[]> };
+  /**
+   * Epoch ms the scenario's relative times were resolved against (its "now" at load time). Metric steps are
+   * offsets from it, so an incident stays at a fixed moment while the demo runs.
+   */
+  epoch?: number;
+  /** The scenario file the world was loaded from (absent for worlds built in code). */
+  file?: string;
 }
