@@ -28,6 +28,12 @@ export interface TransportStats {
   connections: number;
   /** Commands run (channels opened / invocations made). */
   commands: number;
+  /** SSH: sessions opened to ProxyJump hosts (not counted in `connections`). */
+  jumpConnections?: number;
+  /** SSH: most exec channels open at once on the connection. */
+  channelsPeak?: number;
+  /** Cloud Assistant: API calls made (RunCommand, DescribeInvocationResults, …). */
+  apiCalls?: number;
 }
 
 export interface Transport {
@@ -44,6 +50,8 @@ export class TransportError extends Error {
   constructor(
     readonly error: SourceError,
     readonly transport: Transport['kind'],
+    /** The underlying cause when it is another system's code (Cloud Assistant `ClientNotRunning`, …). */
+    readonly reason?: string,
   ) {
     super(error.message);
     this.name = 'TransportError';
