@@ -6,9 +6,9 @@
  * ipset it has not seen) forks the piece under an explicit assumption. The verdict is certain only when every
  * piece ends the same way. Pure.
  */
-import type { Confidence } from '../../model/index.js';
-import { parseCidr, parseIp, unmapV4 } from '../../net/ip.js';
-import { type Span, intersectSpans, spansSize, subtractSpans } from './addr-set.js';
+import type { Intent } from '../../model/index.js';
+import { parseCidr, unmapV4 } from '../../net/ip.js';
+import { intersectSpans, type Span, spansSize, subtractSpans } from './addr-set.js';
 
 export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
 
@@ -18,7 +18,10 @@ export interface Packet {
   direction: 'in' | 'out';
   /** `tcp`, `udp`, `icmp`, `icmpv6` or an IANA protocol number. */
   protocol: 'tcp' | 'udp' | 'icmp' | 'icmpv6' | number;
-  /** An address or a CIDR (`0.0.0.0/0`: any address of the internet). */
+  /**
+   * An address, a CIDR, or `internet` / `internet6`: every public address (the whole space minus private,
+   * shared, loopback, link-local, multicast and reserved blocks, which never arrive from the internet).
+   */
   src: string;
   dst: string;
   /** A port or an inclusive range (a client's ephemeral ports). Absent: any port. */
@@ -41,6 +44,8 @@ export interface Packet {
   /** Owner of a locally generated packet (`-m owner`, `meta skuid`). */
   uid?: number;
   gid?: number;
+  /** conntrack status bits of the connection (`DNAT` when a NAT rule rewrote its first packet). */
+  ctStatus?: string[];
 }
 
 export const PROTO_NUM: Record<string, number> = {
@@ -54,20 +59,33 @@ export const PROTO_NUM: Record<string, number> = {
   ah: 51,
   icmpv6: 58,
   'ipv6-icmp': 58,
-  'icmp6': 58,
+  icmp6: 58,
   sctp: 132,
   udplite: 136,
 };
 
 export function protoName(n: number): string {
-  return ({ 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre' } as Record<number, string>)[n] ?? `proto ${n}`;
+  return (
+    ({ 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre' } as Record<number, string>)[n] ??
+    `proto ${n}`
+  );
 }
 
 /** Something the evaluator could not know and had to assume to go on. */
 export interface Assumption {
-  /** What was assumed, in words (`rate limit "-m limit --limit 3/min" passes`). */
+  /** What was assumed, in words (`-m limit … (rate-dependent): assumed to match`). */
   text: string;
+  /** Why the match cannot be decided. */
+  why: string;
+  /** Assumed to match (true) or not (false). */
+  matched: boolean;
   rule?: unknown;
+  /** The rule as an operator reads it, filled in by the stage that evaluated it. */
+  line?: string;
+}
+
+export function assume(why: string, matched: boolean, rule: unknown): Assumption {
+  return { text: `${why}: assumed ${matched ? '' : 'not '}to match`, why, matched, rule };
 }
 
 export interface NatNote {
@@ -103,15 +121,41 @@ export interface Piece {
   uid?: number;
   gid?: number;
   assumptions: Assumption[];
-  /** Softer caveats that lower a certain verdict to likely (a dynamic set, an assumed interface). */
+  /** Softer caveats that lower a certain verdict to likely (an ingress device assumed, two views tied). */
   caveats: string[];
   nat: NatNote[];
 }
 
-const FULL: Record<4 | 6, Span[]> = { 4: [{ lo: 0n, hi: (1n << 32n) - 1n }], 6: [{ lo: 0n, hi: (1n << 128n) - 1n }] };
-export const ALL_PORT_SPANS: Span[] = [{ lo: 0n, hi: 65535n }];
+const FULL: Record<4 | 6, Span[]> = {
+  4: [{ lo: 0n, hi: (1n << 32n) - 1n }],
+  6: [{ lo: 0n, hi: (1n << 128n) - 1n }],
+};
+const ALL_PORT_SPANS: Span[] = [{ lo: 0n, hi: 65535n }];
+
+/** Blocks that never appear as a public internet peer (RFC 6890 special-purpose, minus test/doc ranges). */
+const NOT_INTERNET_V4 = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '224.0.0.0/3',
+];
+
+let internetV4: Span[] | undefined;
 
 export function addrSpans(s: string): { family: 4 | 6; spans: Span[] } | undefined {
+  if (s === 'internet') {
+    if (!internetV4) {
+      let spans = FULL[4];
+      for (const c of NOT_INTERNET_V4) spans = subtractSpans(spans, addrSpans(c)!.spans);
+      internetV4 = spans;
+    }
+    return { family: 4, spans: internetV4 };
+  }
+  if (s === 'internet6') return addrSpans('2000::/3');
   const c = parseCidr(unmapV4(s));
   if (!c) return undefined;
   const size = 1n << BigInt((c.family === 4 ? 32 : 128) - c.prefix);
@@ -147,17 +191,21 @@ export function pieceOf(p: Packet): Piece {
     sport: portSpans(p.srcPort),
     dport: portSpans(p.dstPort),
     ct,
-    ctStatus: [],
+    ctStatus: p.ctStatus?.slice() ?? [],
     tcpFlags: flags.map((f) => f.toUpperCase()),
     local,
     mark: p.mark ?? 0,
-    ctmark: ct === 'NEW' ? 0 : p.mark === undefined ? 0 : undefined,
+    // A new connection has no connmark yet; an established one may carry what CONNMARK rules gave it.
+    ctmark: ct === 'NEW' ? 0 : undefined,
     assumptions: [],
     caveats: [],
     nat: [],
   };
-  if (p.iif !== undefined) piece.iif = p.iif;
-  if (p.oif !== undefined) piece.oif = p.oif;
+  // A locally generated packet has no input device and a delivered one no output device: nft sees "".
+  const iif = p.iif ?? (p.direction === 'out' ? '' : undefined);
+  const oif = p.oif ?? (p.direction === 'in' ? '' : undefined);
+  if (iif !== undefined) piece.iif = iif;
+  if (oif !== undefined) piece.oif = oif;
   if (proto === 1 || proto === 58) {
     const reply = ct !== 'NEW';
     piece.icmpType = p.icmpType ?? (proto === 1 ? (reply ? 0 : 8) : reply ? 129 : 128);
@@ -166,6 +214,54 @@ export function pieceOf(p: Packet): Piece {
   if (p.uid !== undefined) piece.uid = p.uid;
   if (p.gid !== undefined) piece.gid = p.gid;
   return piece;
+}
+
+export interface GuestEnd {
+  /** The guest's address on the path (the instance's private address; the EIP is translated before it). */
+  address: string;
+  /** Interface the flow uses (default `eth0`). */
+  iface?: string;
+  localAddresses?: string[];
+  /** The guest's `ip_local_port_range` for its own outbound connections (default 32768–60999). */
+  ephemeral?: [number, number];
+}
+
+/**
+ * The first packet of an intent's forward leg as the guest sees it. An internet peer is `internet` (public
+ * addresses only) rather than 0.0.0.0/0; a client's source port is any of 1024–65535 (every client OS).
+ */
+export function intentPacket(intent: Intent, guest: GuestEnd): Packet {
+  const peer = (cidr: string | undefined, kind: string | undefined) =>
+    kind === 'internet' || cidr === undefined || cidr === '0.0.0.0/0'
+      ? 'internet'
+      : cidr === '::/0'
+        ? 'internet6'
+        : cidr;
+  const inbound =
+    intent.direction === 'inbound' ||
+    (intent.direction === 'internal' && intent.from !== undefined && !intent.to);
+  const iface = guest.iface ?? 'eth0';
+  const p: Packet = inbound
+    ? {
+        direction: 'in',
+        protocol: intent.protocol,
+        src: peer(intent.from, intent.fromKind),
+        dst: guest.address,
+        iif: iface,
+      }
+    : {
+        direction: 'out',
+        protocol: intent.protocol,
+        src: guest.address,
+        dst: peer(intent.to, intent.toKind),
+        oif: iface,
+      };
+  if (intent.protocol !== 'icmp') {
+    p.srcPort = inbound ? [1024, 65535] : (guest.ephemeral ?? [32768, 60999]);
+    if (intent.port !== undefined) p.dstPort = intent.port;
+  }
+  if (guest.localAddresses) p.localAddresses = guest.localAddresses;
+  return p;
 }
 
 /**
@@ -187,6 +283,20 @@ export function replyPacket(p: Packet, opts: { natDport?: number } = {}): Packet
   if (p.iif !== undefined) r.oif = p.iif;
   if (p.oif !== undefined) r.iif = p.oif;
   if (p.localAddresses) r.localAddresses = p.localAddresses;
+  return r;
+}
+
+/**
+ * A later packet of the same connection, the same way (ESTABLISHED, TCP ACK). A ruleset that accepts only NEW
+ * packets lets the handshake start and then breaks the connection here. NAT applies to it as conntrack
+ * remembered it: pass the destination a NAT rule rewrote the first packet to.
+ */
+export function laterPacket(p: Packet, nat: { dport?: number; dst?: string } = {}): Packet {
+  const r: Packet = { ...p, ct: 'ESTABLISHED', tcpFlags: ['ACK'] };
+  if (nat.dport !== undefined) r.dstPort = nat.dport;
+  if (nat.dst !== undefined) r.dst = nat.dst;
+  if (nat.dport !== undefined || nat.dst !== undefined) r.ctStatus = ['DNAT'];
+  if (p.protocol === 'icmp' || p.protocol === 'icmpv6') delete r.tcpFlags;
   return r;
 }
 
@@ -215,10 +325,38 @@ export const NONE: MatchResult = { kind: 'none' };
 export const unknown = (why: string): MatchResult => ({ kind: 'unknown', why });
 export const bool = (b: boolean): MatchResult => (b ? ALL : NONE);
 
+/** First index of `a` whose span ends at or after `v` (spans are sorted and disjoint). */
+function firstEndingAtOrAfter(a: readonly Span[], v: bigint): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid].hi < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * `a ∩ b` and `a − b`. A piece carved by thousands of blocklist rules holds thousands of spans while each rule
+ * names a few: only the stretch of `a` that `b` touches is recomputed, the rest is copied (or, when `b` touches
+ * nothing, not even that).
+ */
+function cut(a: Span[], b: Span[]): { inside: Span[]; outside: Span[] } {
+  if (a.length < 16 || b.length === 0) return { inside: intersectSpans(a, b), outside: subtractSpans(a, b) };
+  const from = firstEndingAtOrAfter(a, b[0].lo);
+  let to = firstEndingAtOrAfter(a, b[b.length - 1].hi);
+  if (to < a.length && a[to].lo <= b[b.length - 1].hi) to++;
+  if (from >= to) return { inside: [], outside: a };
+  const mid = a.slice(from, to);
+  const inside = intersectSpans(mid, b);
+  if (inside.length === 0) return { inside, outside: a };
+  return { inside, outside: a.slice(0, from).concat(subtractSpans(mid, b), a.slice(to)) };
+}
+
 /** Splits a piece on an interval-set field: the part inside `set` (or outside when negated) matches. */
 export function matchSpans(p: Piece, field: SpanField, set: Span[], negated = false): MatchResult {
-  const inside = intersectSpans(p[field], set);
-  const outside = subtractSpans(p[field], set);
+  const { inside, outside } = cut(p[field], set);
   const yes = negated ? outside : inside;
   const no = negated ? inside : outside;
   if (no.length === 0) return ALL;
@@ -262,25 +400,17 @@ export function addrTypeSpans(p: Piece, type: string): Span[] | undefined {
   return undefined;
 }
 
-export function isIpLiteral(s: string): boolean {
-  return parseIp(s) !== undefined;
-}
-
 /** Fraction of the original piece's (src × sport × dst × dport) space a piece covers. */
 export function shareOf(piece: Piece, whole: Piece): number {
   let s = 1;
   for (const f of ['src', 'dst', 'sport', 'dport'] as const) {
-    const w = spansSize(whole[f]);
-    if (w > 0n) s *= Number((spansSize(piece[f]) * 1_000_000n) / w) / 1_000_000;
+    const w = Number(spansSize(whole[f]));
+    if (w > 0) s *= Number(spansSize(piece[f])) / w;
   }
   return s;
 }
 
 export type FwAction = 'accept' | 'drop' | 'reject';
-
-export interface Confident {
-  confidence: Confidence;
-}
 
 // ── chain walking, shared by the iptables and nftables evaluators ─────────────────────────────────────────────
 
@@ -316,7 +446,7 @@ export interface Outcome {
   rule?: unknown;
   /** The base chain whose policy decided. */
   policy?: { chain: string; policy: string };
-  /** Chains walked, base chain first. */
+  /** The chain path to the decision (calls and gotos still active), base chain first. */
   path: string[];
   /** Label of the stage (base chain) that decided, set by the pipeline. */
   stage?: string;
@@ -329,11 +459,19 @@ export interface Budget {
 
 const MAX_DEPTH = 64;
 
+interface Frame {
+  chain: string;
+  idx: number;
+  /** Chains this frame stands for on the path: a goto replaces the frame but keeps where it came from. */
+  names: string[];
+}
+
 interface WalkState {
   piece: Piece;
-  stack: { chain: string; idx: number }[];
-  path: string[];
+  stack: Frame[];
 }
+
+const pathOf = (stack: Frame[], base: string) => (stack.length ? stack.flatMap((f) => f.names) : [base]);
 
 function policyVerdict(policy: string | null | undefined): FwAction | 'unknown' {
   const p = (policy ?? 'accept').toLowerCase();
@@ -346,9 +484,11 @@ function policyVerdict(policy: string | null | undefined): FwAction | 'unknown' 
  */
 export function walkChain<R>(view: ChainView<R>, base: string, piece: Piece, budget: Budget): Outcome[] {
   const out: Outcome[] = [];
-  const work: WalkState[] = [{ piece, stack: [{ chain: base, idx: 0 }], path: [base] }];
+  const work: WalkState[] = [{ piece, stack: [{ chain: base, idx: 0, names: [base] }] }];
+  const pending = new Map<string, WalkState>();
   while (work.length) {
     const st = work.pop()!;
+    if (st.piece.assumptions.length) pending.delete(stateKey(st));
     if (st.stack.length === 0) {
       const policy = view.chain(base)?.policy ?? 'accept';
       const v = policyVerdict(policy);
@@ -356,7 +496,7 @@ export function walkChain<R>(view: ChainView<R>, base: string, piece: Piece, bud
         piece: st.piece,
         verdict: v,
         policy: { chain: base, policy: String(policy) },
-        path: st.path,
+        path: [base],
         ...(v === 'unknown' ? { why: `chain ${base} has the unrecognised policy ${policy}` } : {}),
       });
       continue;
@@ -364,7 +504,12 @@ export function walkChain<R>(view: ChainView<R>, base: string, piece: Piece, bud
     const top = st.stack[st.stack.length - 1];
     const chain = view.chain(top.chain);
     if (!chain) {
-      out.push({ piece: st.piece, verdict: 'unknown', why: `chain ${top.chain} does not exist`, path: st.path });
+      out.push({
+        piece: st.piece,
+        verdict: 'unknown',
+        why: `chain ${top.chain} does not exist`,
+        path: pathOf(st.stack, base),
+      });
       continue;
     }
     if (top.idx >= chain.rules.length) {
@@ -376,33 +521,35 @@ export function walkChain<R>(view: ChainView<R>, base: string, piece: Piece, bud
         piece: st.piece,
         verdict: 'unknown',
         why: 'the ruleset is too large or too branchy to evaluate exactly',
-        path: st.path,
+        path: pathOf(st.stack, base),
       });
       continue;
     }
     const rule = chain.rules[top.idx];
     const steps = view.step(rule, st.piece);
     const next: WalkState[] = [];
+    let cachedPath: string[] | undefined;
+    const path = () => (cachedPath ??= pathOf(st.stack, base));
     for (const { piece: p, action: a } of steps) {
-      const advanced = [...st.stack.slice(0, -1), { chain: top.chain, idx: top.idx + 1 }];
+      const advanced = [...st.stack.slice(0, -1), { ...top, idx: top.idx + 1 }];
       switch (a.kind) {
         case 'next':
-          next.push({ piece: p, stack: advanced, path: st.path });
+          next.push({ piece: p, stack: advanced });
           break;
         case 'return':
-          next.push({ piece: p, stack: st.stack.slice(0, -1), path: st.path });
+          next.push({ piece: p, stack: st.stack.slice(0, -1) });
           break;
         case 'verdict':
           out.push({
             piece: p,
             verdict: a.verdict,
             rule,
-            path: st.path,
+            path: path(),
             ...(a.rejectWith ? { rejectWith: a.rejectWith } : {}),
           });
           break;
         case 'unknown':
-          out.push({ piece: p, verdict: 'unknown', why: a.why, rule, path: st.path });
+          out.push({ piece: p, verdict: 'unknown', why: a.why, rule, path: path() });
           break;
         case 'jump': {
           if (!view.chain(a.chain)) {
@@ -411,24 +558,88 @@ export function walkChain<R>(view: ChainView<R>, base: string, piece: Piece, bud
               verdict: 'unknown',
               why: `the rule ${a.goto ? 'goes' : 'jumps'} to chain ${a.chain}, which does not exist in this view`,
               rule,
-              path: st.path,
+              path: path(),
             });
             break;
           }
           if (st.stack.length >= MAX_DEPTH) {
-            out.push({ piece: p, verdict: 'unknown', why: 'chain jumps nest too deep (a loop?)', rule, path: st.path });
+            out.push({
+              piece: p,
+              verdict: 'unknown',
+              why: 'chain jumps nest too deep (a loop?)',
+              rule,
+              path: path(),
+            });
             break;
           }
-          const stack = a.goto ? st.stack.slice(0, -1) : advanced;
-          next.push({ piece: p, stack: [...stack, { chain: a.chain, idx: 0 }], path: [...st.path, a.chain] });
+          const frame = a.goto
+            ? { chain: a.chain, idx: 0, names: [...top.names, a.chain] }
+            : { chain: a.chain, idx: 0, names: [a.chain] };
+          next.push({ piece: p, stack: [...(a.goto ? st.stack.slice(0, -1) : advanced), frame] });
           break;
         }
       }
     }
-    // Depth-first, in rule order: the first piece's continuation is explored first.
-    for (let i = next.length - 1; i >= 0; i--) work.push(next[i]);
+    // Depth-first, in rule order: the first piece's continuation is explored first. A state that reaches a
+    // position where an identical piece already waits joins it (two ways past an undecidable match that meet
+    // again), which keeps chains of rate-limited LOG/jump rules linear instead of exponential.
+    for (let i = next.length - 1; i >= 0; i--) {
+      // Only pieces forked on an assumption can meet an identical twin; others never need the key.
+      if (!next[i].piece.assumptions.length) {
+        work.push(next[i]);
+        continue;
+      }
+      const k = stateKey(next[i]);
+      const waiting = pending.get(k);
+      if (waiting)
+        waiting.piece.assumptions = joinAssumptions(waiting.piece.assumptions, next[i].piece.assumptions);
+      else {
+        pending.set(k, next[i]);
+        work.push(next[i]);
+      }
+    }
   }
   return out;
+}
+
+const spanKey = (s: Span[]) => s.map((x) => `${x.lo}-${x.hi}`).join(',');
+
+function stateKey(st: WalkState): string {
+  const p = st.piece;
+  return [
+    st.stack.map((f) => `${f.chain}@${f.idx}`).join('/'),
+    spanKey(p.src),
+    spanKey(p.dst),
+    spanKey(p.sport),
+    spanKey(p.dport),
+    p.ct,
+    p.ctStatus.join(','),
+    p.mark,
+    p.ctmark,
+    p.caveats.join('|'),
+    p.nat.map((n) => n.text).join('|'),
+  ].join(' ');
+}
+
+/**
+ * The assumptions under which a joined state is reached: either list. What both share stays; a matched /
+ * not-matched pair of the same rule cancels (the state is reached either way); anything else left over is kept
+ * as one "either" assumption, so the outcome is never mistaken for an unconditional one.
+ */
+function joinAssumptions(a: Assumption[], b: Assumption[]): Assumption[] {
+  const same = (x: Assumption, y: Assumption) => x.rule === y.rule && x.why === y.why;
+  const common = a.filter((x) => b.some((y) => same(x, y) && x.matched === y.matched));
+  const onlyA = a.filter((x) => !common.includes(x));
+  const onlyB = b.filter((y) => !common.some((x) => same(x, y) && x.matched === y.matched));
+  const cancels =
+    onlyA.length === onlyB.length &&
+    onlyA.every((x) => onlyB.some((y) => same(x, y) && x.matched !== y.matched));
+  if (cancels && onlyA.length <= 1) return common;
+  const rest = [...onlyA, ...onlyB];
+  if (rest.length === 0) return common;
+  const first = rest[0];
+  const text = `either ${rest.map((x) => x.text).join(', or ')}`;
+  return [...common, { ...first, why: text, text }];
 }
 
 /**
@@ -452,12 +663,36 @@ export function conjoin(
         next.push(r.yes);
         no.push(r.no);
       } else {
-        next.push(clonePiece(p, { assumptions: [...p.assumptions, { text: `${r.why}: assumed to match`, rule }] }));
-        no.push(clonePiece(p, { assumptions: [...p.assumptions, { text: `${r.why}: assumed not to match`, rule }] }));
+        next.push(clonePiece(p, { assumptions: [...p.assumptions, assume(r.why, true, rule)] }));
+        no.push(clonePiece(p, { assumptions: [...p.assumptions, assume(r.why, false, rule)] }));
       }
     }
     cand = next;
     if (cand.length === 0) break;
   }
   return { yes: cand, no };
+}
+
+export type Hook = 'ingress' | 'prerouting' | 'input' | 'output' | 'postrouting';
+
+/** The hooks a packet traverses, in order: local delivery, or locally generated. */
+export const HOOKS_BY_DIRECTION: Record<'in' | 'out', Hook[]> = {
+  in: ['ingress', 'prerouting', 'input'],
+  out: ['output', 'postrouting'],
+};
+
+/** One base chain on one hook: the unit the pipeline runs in priority order. */
+export interface Stage {
+  /** `iptables filter INPUT`, `nft inet filter input`. */
+  label: string;
+  view: 'iptables' | 'nft';
+  hook: Hook;
+  prio: number;
+  /** A NAT chain: it only rewrites (first packet of a connection), it never drops. */
+  nat: boolean;
+  /** IP families the chain sees (an `ip` table never sees IPv6). */
+  families: (4 | 6)[];
+  run(piece: Piece, budget: Budget): Outcome[];
+  /** The text an operator reads for a rule of this stage (iptables-save line, nft statement). */
+  describe(rule: unknown): string;
 }
