@@ -27,10 +27,42 @@ export function cidrSet(c: Cidr): AddrSet {
   return { family: c.family, spans: [{ lo: c.base, hi: cidrLast(c) }] };
 }
 
-/** Parses a CIDR or a bare address into a set; undefined when it does not parse. */
+const parsed = new Map<string, Cidr | null>();
+
+/**
+ * parseCidr, memoised: the same rule and route CIDRs are parsed for every intent and every refresh. The memo only
+ * trades memory for time (results are immutable values); it is dropped when it grows past 50,000 strings.
+ */
+export function parseCidrCached(s: string): Cidr | undefined {
+  let c = parsed.get(s);
+  if (c === undefined) {
+    if (parsed.size > 50_000) parsed.clear();
+    c = parseCidr(s) ?? null;
+    parsed.set(s, c);
+  }
+  return c ?? undefined;
+}
+
+const parsedSets = new Map<string, AddrSet | null>();
+
+/**
+ * Parses a CIDR or a bare address into a set; undefined when it does not parse. Memoised like
+ * {@link parseCidrCached}; the sets are frozen, so sharing them between rules and calls is safe.
+ */
 export function parseAddrSet(s: string): AddrSet | undefined {
-  const c = parseCidr(s);
-  return c ? cidrSet(c) : undefined;
+  let set = parsedSets.get(s);
+  if (set === undefined) {
+    if (parsedSets.size > 50_000) parsedSets.clear();
+    const c = parseCidrCached(s);
+    set = c
+      ? Object.freeze({
+          family: c.family,
+          spans: Object.freeze([Object.freeze({ lo: c.base, hi: cidrLast(c) })]),
+        })
+      : null;
+    parsedSets.set(s, set);
+  }
+  return set ?? undefined;
 }
 
 export function isEmpty(a: AddrSet): boolean {
@@ -57,13 +89,22 @@ export function unionSpans(a: readonly Span[], b: readonly Span[]): Span[] {
   return normaliseSpans([...a, ...b]);
 }
 
+// Math.min/max throw on bigint.
+function bigMax(x: bigint, y: bigint): bigint {
+  return x > y ? x : y;
+}
+
+function bigMin(x: bigint, y: bigint): bigint {
+  return x < y ? x : y;
+}
+
 export function intersectSpans(a: readonly Span[], b: readonly Span[]): Span[] {
   const out: Span[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
-    const lo = a[i].lo > b[j].lo ? a[i].lo : b[j].lo;
-    const hi = a[i].hi < b[j].hi ? a[i].hi : b[j].hi;
+    const lo = bigMax(a[i].lo, b[j].lo);
+    const hi = bigMin(a[i].hi, b[j].hi);
     if (lo <= hi) out.push({ lo, hi });
     if (a[i].hi < b[j].hi) i++;
     else j++;
@@ -91,6 +132,43 @@ export function subtractSpans(a: readonly Span[], b: readonly Span[]): Span[] {
     }
     if (lo <= hi) out.push({ lo, hi });
   }
+  return out;
+}
+
+/** Index of the first span whose `hi` is ≥ `v` (binary search; spans are sorted and disjoint). */
+function firstReaching(spans: readonly Span[], v: bigint): number {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[mid].hi < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** `spans ∩ [lo, hi]` in O(log n + k): the hot path, since a rule's peer is one CIDR. */
+export function intersectRange(spans: readonly Span[], lo: bigint, hi: bigint): Span[] {
+  const out: Span[] = [];
+  for (let i = firstReaching(spans, lo); i < spans.length && spans[i].lo <= hi; i++) {
+    const s = spans[i];
+    out.push({ lo: s.lo > lo ? s.lo : lo, hi: s.hi < hi ? s.hi : hi });
+  }
+  return out;
+}
+
+/** `spans \ [lo, hi]`: copies the untouched spans, splits at most two. */
+export function subtractRange(spans: readonly Span[], lo: bigint, hi: bigint): Span[] {
+  const i = firstReaching(spans, lo);
+  if (i === spans.length || spans[i].lo > hi) return spans.slice();
+  const out = spans.slice(0, i);
+  let j = i;
+  for (; j < spans.length && spans[j].lo <= hi; j++) {
+    const s = spans[j];
+    if (s.lo < lo) out.push({ lo: s.lo, hi: lo - 1n });
+    if (s.hi > hi) out.push({ lo: hi + 1n, hi: s.hi });
+  }
+  for (; j < spans.length; j++) out.push(spans[j]);
   return out;
 }
 
@@ -145,17 +223,22 @@ export function containsAddr(a: AddrSet, value: bigint): boolean {
   return false;
 }
 
-/** The smallest list of CIDRs whose union is exactly the set (what an operator reads and what rules are written in). */
-export function toCidrs(a: AddrSet): Cidr[] {
+/**
+ * The smallest list of CIDRs whose union is exactly the set (what an operator reads and what rules are written in).
+ * `limit` stops early: a set carved by hundreds of rules can take thousands of CIDRs and only a few are shown.
+ */
+export function toCidrs(a: AddrSet, limit = Number.POSITIVE_INFINITY): Cidr[] {
   const bits = BITS[a.family];
   const out: Cidr[] = [];
   for (const s of a.spans) {
     let lo = s.lo;
     while (lo <= s.hi) {
-      // Largest block aligned at `lo` that does not pass `hi`.
-      let size = 0;
-      while (size < bits && ((lo >> BigInt(size)) & 1n) === 0n && lo + (1n << BigInt(size + 1)) - 1n <= s.hi)
-        size++;
+      if (out.length >= limit) return out;
+      // Largest block aligned at `lo` that does not pass `hi`: limited by lo's trailing zero bits and by the
+      // length left (bit tricks on bigint: a handful of native ops instead of a loop per bit).
+      const align = lo === 0n ? bits : (lo & -lo).toString(2).length - 1;
+      const fit = (s.hi - lo + 1n).toString(2).length - 1;
+      const size = Math.min(align, fit, bits);
       out.push({ family: a.family, base: lo, prefix: bits - size });
       lo += 1n << BigInt(size);
     }
@@ -163,11 +246,15 @@ export function toCidrs(a: AddrSet): Cidr[] {
   return out;
 }
 
-/** CIDR strings for display, at most `max` of them (the rest summarised as "… and N more"). */
+/** CIDR strings for display, at most `max` of them (then "… and more"). */
 export function describeSet(a: AddrSet, max = 4): string[] {
-  const all = toCidrs(a).map(formatCidr);
-  if (all.length <= max) return all;
-  return [...all.slice(0, max), `… and ${all.length - max} more`];
+  const some = toCidrs(a, max + 1).map(formatCidr);
+  return some.length <= max ? some : [...some.slice(0, max), '… and more'];
+}
+
+/** A cheap identity for a set (map keys), without building CIDRs. */
+export function setKey(a: AddrSet): string {
+  return `${a.family}:${a.spans.map((s) => `${s.lo.toString(36)}-${s.hi.toString(36)}`).join(',')}`;
 }
 
 /** Share of `part` in `whole` as a float in [0, 1] (sizes can reach 2^128, so divide as bigints first). */
@@ -207,6 +294,37 @@ export function portSpanOverlaps(a: PortSpan, b: PortSpan): boolean {
 export function formatPorts(p: PortSpan): string {
   if (p.from === 1 && p.to === 65535) return 'all ports';
   return p.from === p.to ? `${p.from}` : `${p.from}-${p.to}`;
+}
+
+/** Parts of the sorted, disjoint `spans` that fall inside `r`. */
+export function intersectPortSpans(spans: readonly PortSpan[], r: PortSpan): PortSpan[] {
+  const out: PortSpan[] = [];
+  for (const s of spans) {
+    const from = Math.max(s.from, r.from);
+    const to = Math.min(s.to, r.to);
+    if (from <= to) out.push({ from, to });
+  }
+  return out;
+}
+
+/** `spans` without the ports of `r`. */
+export function subtractPortSpan(spans: readonly PortSpan[], r: PortSpan): PortSpan[] {
+  const out: PortSpan[] = [];
+  for (const s of spans) {
+    if (s.to < r.from || s.from > r.to) {
+      out.push(s);
+      continue;
+    }
+    if (s.from < r.from) out.push({ from: s.from, to: r.from - 1 });
+    if (s.to > r.to) out.push({ from: r.to + 1, to: s.to });
+  }
+  return out;
+}
+
+export function portCount(spans: readonly PortSpan[]): number {
+  let n = 0;
+  for (const s of spans) n += s.to - s.from + 1;
+  return n;
 }
 
 /**

@@ -28,19 +28,23 @@
  *      (it can be lifted on application, which the API does not show ⇒ confidence `likely`).
  */
 import type { SecurityGroup, SgDirection, SgRule } from '../../model/index.js';
-import { isPrivateIp, parseCidr } from '../../net/ip.js';
 import {
   type AddrSet,
   cidrSet,
   describeSet,
+  emptySet,
   formatPorts,
+  intersectRange,
   intersectSpans,
   type PortSpan,
+  parseAddrSet,
+  parseCidrCached,
   portSpan,
   portSpanContains,
   portSpanOverlaps,
   type Span,
   share,
+  subtractRange,
   subtractSpans,
   unionSpans,
 } from './addr-set.js';
@@ -108,18 +112,30 @@ export interface SgDecision extends HopDecision {
   /** Rules that might match but cannot be decided (unresolved prefix list, partial source-port overlap). */
   unresolved: SgRule[];
   notes: string[];
+  /** Exact sets behind `coverage` (for callers that test an address, e.g. the operator's own). */
+  sets: { allowed: AddrSet; denied: AddrSet; unknown: AddrSet };
 }
 
+/** Every field always present, in one order: one hidden class, so the hot loop stays monomorphic. */
 interface CompiledRule {
   rule: SgRule;
+  /** [R1] precedence as one number: priority × 2, drop first at equal priority. */
+  rank: number;
   drop: boolean;
   proto: SgRule['protocol'];
   ports: PortSpan;
-  srcPorts?: PortSpan;
-  v4?: AddrSet;
-  v6?: AddrSet;
-  group?: string;
-  prefix?: string;
+  srcPorts: PortSpan | undefined;
+  v4: AddrSet | undefined;
+  v6: AddrSet | undefined;
+  group: string | undefined;
+  prefix: string | undefined;
+}
+
+/** Rules of one direction that can match one protocol, in precedence order; tcp/udp also bucketed by port. */
+interface RuleIndex {
+  all: CompiledRule[];
+  /** `byPort[p >> 10]`: the rules whose port range meets that 1,024-port bucket, in precedence order. */
+  byPort?: CompiledRule[][];
 }
 
 /** The groups of one ENI, compiled once and reused for every intent. */
@@ -127,6 +143,8 @@ export interface SgPool {
   groups: SecurityGroup[];
   ingress: CompiledRule[];
   egress: CompiledRule[];
+  /** Per direction and flow protocol, filled on first use (see {@link RuleIndex}). */
+  index: Record<SgDirection, Partial<Record<FlowProtocol, RuleIndex>>>;
   groupType: 'normal' | 'enterprise' | 'mixed';
   /** Basic groups with InnerAccessPolicy=Accept [R5]. */
   innerAccept: string[];
@@ -135,48 +153,57 @@ export interface SgPool {
 
 const MAX_SHADOWED = 25;
 
+/** RFC 1918 and Alibaba's 100.64.0.0/10: where peer-group members (private addresses) can be. */
+const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'].map((c) =>
+  cidrSet(parseCidrCached(c)!),
+);
+
 function priorityOf(r: SgRule): number {
   const p = Number(r.priority);
   return Number.isFinite(p) ? p : 1;
 }
 
+function addCidr(c: CompiledRule, text: string): void {
+  const set = parseAddrSet(text);
+  if (!set) return;
+  const prev = set.family === 4 ? c.v4 : c.v6;
+  const merged = prev ? { family: set.family, spans: unionSpans(prev.spans, set.spans) } : set;
+  if (set.family === 4) c.v4 = merged;
+  else c.v6 = merged;
+}
+
 function compileRule(r: SgRule, opts: SgOptions): CompiledRule {
+  const drop = String(r.policy).toLowerCase() === 'drop';
   const c: CompiledRule = {
     rule: r,
-    drop: String(r.policy).toLowerCase() === 'drop',
+    rank: priorityOf(r) * 2 + (drop ? 0 : 1),
+    drop,
     proto: String(r.protocol).toLowerCase() as SgRule['protocol'],
     ports: portSpan(r.ports),
+    srcPorts:
+      r.sourcePorts && !(r.sourcePorts.from === -1 || r.sourcePorts.to === -1)
+        ? portSpan(r.sourcePorts)
+        : undefined,
+    v4: undefined,
+    v6: undefined,
+    group: undefined,
+    prefix: undefined,
   };
-  if (r.sourcePorts && !(r.sourcePorts.from === -1 || r.sourcePorts.to === -1)) c.srcPorts = portSpan(r.sourcePorts);
-  const addCidr = (s: string) => {
-    const p = parseCidr(s);
-    if (!p) return;
-    const set = cidrSet(p);
-    const key = p.family === 4 ? 'v4' : 'v6';
-    c[key] = c[key] ? { family: p.family, spans: unionSpans(c[key].spans, set.spans) } : set;
-  };
-  if (r.peerCidr) addCidr(r.peerCidr);
-  if (r.peerIpv6Cidr) addCidr(r.peerIpv6Cidr);
+  if (r.peerCidr) addCidr(c, r.peerCidr);
+  if (r.peerIpv6Cidr) addCidr(c, r.peerIpv6Cidr);
   if (r.peerGroupId) c.group = r.peerGroupId;
   if (r.peerPrefixListId && !r.peerCidr && !r.peerIpv6Cidr && !r.peerGroupId) {
     const resolved = opts.prefixLists?.[r.peerPrefixListId];
-    if (resolved) for (const s of resolved) addCidr(s);
+    if (resolved) for (const text of resolved) addCidr(c, text);
     else c.prefix = r.peerPrefixListId;
   }
   return c;
 }
 
 function sortRules(list: CompiledRule[]): CompiledRule[] {
-  // [R1]: priority ascending, drop before accept at equal priority; stable otherwise (API order).
-  return list
-    .map((c, i) => ({ c, i }))
-    .sort((a, b) => {
-      const d = priorityOf(a.c.rule) - priorityOf(b.c.rule);
-      if (d !== 0) return d;
-      if (a.c.drop !== b.c.drop) return a.c.drop ? -1 : 1;
-      return a.i - b.i;
-    })
-    .map((x) => x.c);
+  // [R1]: priority ascending, drop before accept at equal priority; Array.prototype.sort is stable, so ties
+  // keep API order.
+  return list.sort((a, b) => a.rank - b.rank);
 }
 
 export function compileSgPool(groups: SecurityGroup[], options: SgOptions = {}): SgPool {
@@ -185,16 +212,36 @@ export function compileSgPool(groups: SecurityGroup[], options: SgOptions = {}):
   for (const g of groups)
     for (const r of g.rules) (r.direction === 'egress' ? egress : ingress).push(compileRule(r, options));
   const types = new Set(groups.map((g) => (g.type === 'enterprise' ? 'enterprise' : 'normal')));
+  const sortedIn = sortRules(ingress);
+  const sortedOut = sortRules(egress);
   return {
     groups,
-    ingress: sortRules(ingress),
-    egress: sortRules(egress),
+    ingress: sortedIn,
+    egress: sortedOut,
+    index: { ingress: {}, egress: {} },
     groupType: types.size > 1 ? 'mixed' : types.has('enterprise') ? 'enterprise' : 'normal',
     innerAccept: groups
       .filter((g) => g.type !== 'enterprise' && String(g.innerAccessPolicy).toLowerCase() === 'accept')
       .map((g) => g.id),
     options,
   };
+}
+
+const BUCKETS = 64;
+
+/** The index for one direction and protocol, built on first use (most snapshots ask about 2–3 protocols). */
+function ruleIndex(pool: SgPool, dir: SgDirection, p: FlowProtocol): RuleIndex {
+  const cached = pool.index[dir][p];
+  if (cached) return cached;
+  const all = (dir === 'egress' ? pool.egress : pool.ingress).filter((r) => protoMatches(r.proto, p));
+  const idx: RuleIndex = { all };
+  if (hasPorts(p)) {
+    const byPort: CompiledRule[][] = Array.from({ length: BUCKETS }, () => []);
+    for (const r of all) for (let b = r.ports.from >> 10; b <= r.ports.to >> 10; b++) byPort[b].push(r);
+    idx.byPort = byPort;
+  }
+  pool.index[dir][p] = idx;
+  return idx;
 }
 
 function hasPorts(p: FlowProtocol): boolean {
@@ -232,7 +279,7 @@ export function describeDecider(d: SgDecider, pool?: SgPool): string {
 
 /** Evaluates one flow against a compiled pool. */
 export function evaluateSg(pool: SgPool, flow: SgFlow): SgDecision {
-  const peer = parseCidr(flow.peer);
+  const peer = parseCidrCached(flow.peer);
   if (!peer) {
     return {
       state: 'UNCERTAIN',
@@ -246,6 +293,7 @@ export function evaluateSg(pool: SgPool, flow: SgFlow): SgDecision {
       shadowed: [],
       unresolved: [],
       notes: [],
+      sets: { allowed: emptySet(4), denied: emptySet(4), unknown: emptySet(4) },
     };
   }
   const fam = peer.family;
@@ -263,15 +311,24 @@ export function evaluateSg(pool: SgPool, flow: SgFlow): SgDecision {
   let unknown: Span[] = [];
   let shadowCount = 0;
   let groupRulesSkipped = false;
+  let decidedAccept = false;
+  let decidedDrop = false;
 
   const decide = (decider: SgDecider, policy: 'accept' | 'drop' | 'unknown', region: Span[]) => {
     if (region.length === 0) return;
     // Addresses an earlier undecidable rule of the other policy could have settled are unknown.
     const risky =
-      policy === 'unknown' ? region : intersectSpans(region, possible[policy === 'accept' ? 'drop' : 'accept']);
+      policy === 'unknown'
+        ? region
+        : intersectSpans(region, possible[policy === 'accept' ? 'drop' : 'accept']);
     if (risky.length) unknown = unionSpans(unknown, risky);
     parts.push({ decider, policy, spans: region });
-    remaining = subtractSpans(remaining, region);
+    if (policy === 'accept') decidedAccept = true;
+    else if (policy === 'drop') decidedDrop = true;
+    remaining =
+      region.length === 1
+        ? subtractRange(remaining, region[0].lo, region[0].hi)
+        : subtractSpans(remaining, region);
   };
 
   // [R5] inner access first: it takes precedence over custom rules.
@@ -280,9 +337,17 @@ export function evaluateSg(pool: SgPool, flow: SgFlow): SgDecision {
     if (shared) decide({ by: 'inner-access', groupId: shared }, 'accept', remaining);
   }
 
-  const rules = flow.direction === 'egress' ? pool.egress : pool.ingress;
+  const idx = ruleIndex(pool, flow.direction, proto);
+  const rules =
+    idx?.byPort && flow.port !== undefined && flow.port >= 1 && flow.port <= 65535
+      ? idx.byPort[flow.port >> 10]
+      : (idx?.all ?? []);
   for (const r of rules) {
+    // Everything is decided and enough shadows are known: later rules cannot change the answer.
+    if (remaining.length === 0 && shadowCount >= MAX_SHADOWED) break;
     if (!protoMatches(r.proto, proto)) continue;
+    // Once everything is decided, only a rule of the opposite policy to some decider can be a shadow.
+    if (remaining.length === 0 && !(r.drop ? decidedAccept : decidedDrop)) continue;
     let maybe = false;
     if (hasPorts(proto)) {
       if (flow.port === undefined) {
@@ -314,18 +379,32 @@ export function evaluateSg(pool: SgPool, flow: SgFlow): SgDecision {
     if (region.length === 0) continue;
     const policy = r.drop ? 'drop' : 'accept';
     if (maybe) {
+      const could = intersectSpans(region, remaining);
+      if (!could.length) continue; // comes after the decision for all it could match: irrelevant
       unresolved.push(r.rule);
-      possible[policy] = unionSpans(possible[policy], intersectSpans(region, remaining));
+      possible[policy] = unionSpans(possible[policy], could);
       continue;
     }
-    const effective = intersectSpans(region, remaining);
-    const taken = subtractSpans(region, effective);
-    if (taken.length && shadowCount < MAX_SHADOWED) {
+    const one = region.length === 1 ? region[0] : undefined;
+    const effective = !remaining.length
+      ? []
+      : one
+        ? intersectRange(remaining, one.lo, one.hi)
+        : intersectSpans(region, remaining);
+    const taken = shadowCount < MAX_SHADOWED ? subtractSpans(region, effective) : [];
+    if (taken.length) {
       for (const p of parts) {
         if (p.policy === policy || p.policy === 'unknown') continue;
-        const lost = intersectSpans(p.spans, taken);
+        const lost =
+          taken.length === 1
+            ? intersectRange(p.spans, taken[0].lo, taken[0].hi)
+            : intersectSpans(p.spans, taken);
         if (!lost.length) continue;
-        shadowed.push({ rule: r.rule, by: p.decider, addresses: describeSet({ family: fam, spans: lost }) });
+        shadowed.push({
+          rule: r.rule,
+          by: p.decider,
+          addresses: describeSet({ family: fam, spans: lost }, 2),
+        });
         if (++shadowCount >= MAX_SHADOWED) break;
       }
     }
@@ -374,7 +453,12 @@ function finish(
   }
   allow = subtractSpans(allow, unknown);
   deny = subtractSpans(deny, unknown);
-  const allowSet = { family: fam, spans: allow };
+  const allowSet: AddrSet = { family: fam, spans: allow };
+  const sets: SgDecision['sets'] = {
+    allowed: allowSet,
+    denied: { family: fam, spans: deny },
+    unknown: { family: fam, spans: unknown },
+  };
   const coverage: Coverage = {
     allowed: describeSet(allowSet),
     denied: describeSet({ family: fam, spans: deny }),
@@ -394,14 +478,20 @@ function finish(
     reach === 'allow'
       ? parts.find((p) => p.policy === 'accept')
       : reach === 'unknown'
-        ? (parts.find((p) => p.policy === 'unknown') ?? parts.find((p) => intersectSpans(p.spans, unknown).length))
+        ? (parts.find((p) => p.policy === 'unknown') ??
+          parts.find((p) => intersectSpans(p.spans, unknown).length))
         : (firstDrop ?? parts.find((p) => p.policy === 'drop'));
   const primary: SgDecider = primaryPart?.decider ?? { by: 'default', groupType: pool.groupType };
 
   const label = `${flowLabel(proto, flow.port)} ${flow.direction === 'ingress' ? 'from' : 'to'} ${flow.peer}`;
   const groupIds = pool.groups.map((g) => g.id);
   let state = reachState(reach, coverage.allowedShare);
-  const peerPrivate = isPrivateIp(flow.peer.split('/')[0]);
+  const peerPrivate = PRIVATE_V4.some(
+    (c) =>
+      c.family === peerSet.family &&
+      peerSet.spans[0].lo >= c.spans[0].lo &&
+      peerSet.spans[0].hi <= c.spans[0].hi,
+  );
   let confidence = weakest(
     reach === 'unknown' ? 'uncertain' : 'certain',
     pool.groupType === 'mixed' ? 'likely' : 'certain',
@@ -441,6 +531,9 @@ function finish(
     coverage.denied = describeSet(peerSet);
     coverage.unknown = [];
     coverage.allowedShare = 0;
+    sets.allowed = emptySet(fam);
+    sets.denied = peerSet;
+    sets.unknown = emptySet(fam);
   }
 
   return {
@@ -463,6 +556,7 @@ function finish(
     shadowed,
     unresolved,
     notes,
+    sets,
   };
 }
 
@@ -489,7 +583,9 @@ function sgDetail(
         ? `Denied: no rule accepts ${label}, so ${who} drops it.`
         : `Denied: ${label} is dropped by ${who}${over}.`;
     case 'partial': {
-      const allowers = parts.filter((p) => p.policy === 'accept').map((p) => describeDecider(p.decider, pool));
+      const accepting = parts.filter((p) => p.policy === 'accept');
+      const allowers = accepting.slice(0, 3).map((p) => describeDecider(p.decider, pool));
+      if (accepting.length > 3) allowers.push(`${accepting.length - 3} more`);
       return (
         `Partly allowed: of ${label}, only ${coverage.allowed.join(', ')} ` +
         `(${(coverage.allowedShare * 100).toFixed(coverage.allowedShare < 0.01 ? 4 : 1)}%) is accepted ` +
@@ -498,23 +594,18 @@ function sgDetail(
     }
     case 'unknown':
       return unresolved.length
-        ? `Undecidable: ${label} depends on ${unresolved.map(describeRule).join(', ')} ` +
+        ? `Undecidable: ${label} depends on ${unresolved.slice(0, 3).map(describeRule).join(', ')}` +
+            `${unresolved.length > 3 ? ` and ${unresolved.length - 3} more` : ''} ` +
             '(unresolved prefix list or a source-port range that covers only some client ports).'
         : `Undecidable: ${label} is left to ${who}.`;
   }
 }
 
 /** Convenience: compile and evaluate in one call (compile once with {@link compileSgPool} for many flows). */
-export function evaluateSecurityGroups(groups: SecurityGroup[], flow: SgFlow, options?: SgOptions): SgDecision {
+export function evaluateSecurityGroups(
+  groups: SecurityGroup[],
+  flow: SgFlow,
+  options?: SgOptions,
+): SgDecision {
   return evaluateSg(compileSgPool(groups, options), flow);
-}
-
-/** The empty pool answer: an ENI without groups cannot exist on Alibaba; facts missing them are a source gap. */
-export function noGroupsDecision(eniId: string): HopDecision {
-  return {
-    state: 'UNCERTAIN',
-    confidence: 'uncertain',
-    detail: `No security group of ${eniId} could be read, so its rules cannot be evaluated.`,
-    evidence: { resource: eniId },
-  };
 }

@@ -4,7 +4,7 @@
  * operator can act on, the exact evidence (rule, entry, resource, field) and the finding code when it blocks.
  * The path builder copies these into `Hop`s and `Finding`s; evaluators never build findings themselves.
  */
-import type { Confidence, Evidence, FindingCode, HopState } from '../../model/index.js';
+import type { Confidence, Evidence, FindingCode, HopState, PortRange } from '../../model/index.js';
 
 /** What an evaluator says about one hop of one leg. */
 export interface HopDecision {
@@ -38,10 +38,8 @@ export interface Coverage {
 /** Protocols a flow can have once an intent is mapped to the cloud layer. */
 export type FlowProtocol = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'gre';
 
-export interface PortRangeSpec {
-  from: number;
-  to: number;
-}
+/** A port range as the model writes it (`-1/-1` = all ports). */
+export type PortRangeSpec = PortRange;
 
 /**
  * Linux's default `net.ipv4.ip_local_port_range` (32768 60999 since kernel 4.x; Alibaba's NACL doc rounds it to
