@@ -10,7 +10,11 @@ await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
 await build({
   entryPoints: [join(root, 'cli.tsx')],
-  outfile: join(dist, 'cli.js'),
+  outdir: dist,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  // Commands and Ink's devtools load lazily: `check` never parses the UI, and react-devtools-core is never needed.
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -20,10 +24,10 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   // ssh2 loads an optional native binding by relative path; keep it (and its optional deps) in node_modules.
-  external: ['ssh2', 'cpu-features', 'node-pty', '@xterm/headless'],
+  external: ['ssh2', 'cpu-features', 'node-pty', '@xterm/headless', 'react-devtools-core'],
   define: { 'process.env.NODE_ENV': '"production"' },
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __ndRequire } from 'node:module';\nconst require = __ndRequire(import.meta.url);",
+    js: "import { createRequire as __ndRequire } from 'node:module';\nconst require = __ndRequire(import.meta.url);",
   },
 });
 await cp(join(root, 'source/sim/scenarios'), join(dist, 'scenarios'), { recursive: true }).catch((e) => {

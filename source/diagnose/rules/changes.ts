@@ -7,6 +7,13 @@ import type { AuditEvent, Finding, SgRule } from '../../model/index.js';
 import { makeFinding } from '../finding.js';
 
 const DAY = 24 * 3600_000;
+
+/**
+ * Configuration changes only: security groups, ACLs, routes, EIPs, NAT, instance state and NICs. RunCommand and
+ * the like are not changes to the network (and netdoctor's own Cloud Assistant collection records RunCommand).
+ */
+const CONFIG_ACTION =
+  /SecurityGroup|NetworkAcl|RouteEntry|RouteTable|Eip|EipAddress|NatGateway|SnatEntry|ForwardEntry|VSwitch|Vpc|NetworkInterface|^(Start|Stop|Reboot|Modify|Release|Delete|Renew)Instance|InstanceNetworkSpec|InstanceAttribute|Bandwidth/;
 const LINK_WINDOW = 30 * DAY;
 
 /** Request parameters in the flat (`IpProtocol`), indexed (`Permissions.1.IpProtocol`) or nested form. */
@@ -78,7 +85,8 @@ export function changeFindings(
         !e.errorCode &&
         e.time <= at &&
         at - e.time <= LINK_WINDOW &&
-        !/^(Describe|List|Get|Lookup)/.test(e.name),
+        !/^(Describe|List|Get|Lookup)/.test(e.name) &&
+        CONFIG_ACTION.test(e.name),
     )
     .sort((a, b) => b.time - a.time);
   const out: Finding[] = [];
@@ -106,7 +114,7 @@ export function changeFindings(
         severity: f.severity === 'critical' ? 'warning' : 'info',
         confidence: exact ? 'certain' : 'likely',
         key: ev.id,
-        title: `${res} changed ${describe(ev, at)}`,
+        title: `${res} was changed: ${describe(ev, at)}`,
         detail: exact
           ? `This change created the rule that now decides ${f.hop ?? 'the path'}: ${f.title}.`
           : `A change to ${res}, which decides ${f.hop ?? 'the path'} (${f.code}).`,

@@ -94,6 +94,7 @@ export function routeFindings(guest: GuestFacts): Finding[] {
     makeFinding({
       code: 'GUEST_DEFAULT_ROUTE_MISSING',
       severity: 'critical',
+      key: 'default',
       title: 'The guest has no IPv4 default route',
       detail:
         'Replies to any client outside the vSwitch and every outbound connection to the internet have nowhere to ' +

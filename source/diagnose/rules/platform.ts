@@ -37,19 +37,23 @@ export function lockAdvice(reason: string): string[] {
 
 export function instanceFindings(inst: Instance): Finding[] {
   const out: Finding[] = [];
-  for (const lock of inst.locks) {
+  if (inst.locks.length) {
+    const reasons = inst.locks.map((l) => l.reason).join(', ');
     out.push(
       makeFinding({
         code: 'INSTANCE_LOCKED',
         severity: 'critical',
-        key: `${inst.id}:${lock.reason}`,
-        title: `Instance ${inst.id} is locked (${lock.reason})`,
+        key: inst.id,
+        title: `Instance ${inst.id} is locked (${reasons})`,
         detail:
-          lock.message ??
-          `OperationLocks.LockReason = ${lock.reason}: the platform blocks its traffic and operations.`,
-        evidence: { resource: inst.id, rule: lock, field: 'OperationLocks.LockReason' },
+          inst.locks
+            .map((l) => l.message)
+            .filter(Boolean)
+            .join(' ') ||
+          `OperationLocks.LockReason = ${reasons}: the platform blocks its traffic and operations.`,
+        evidence: { resource: inst.id, rule: inst.locks, field: 'OperationLocks.LockReason' },
         hop: 'instance',
-        advice: lockAdvice(lock.reason),
+        advice: inst.locks.flatMap((l) => lockAdvice(l.reason)),
       }),
     );
   }
