@@ -22,7 +22,7 @@ export interface StepUndo {
 }
 
 /** A piece of guest state the dead-man switch saves and restores. */
-export type DeadmanSave = 'iptables' | 'nft' | 'routes' | 'links' | `file:/${string}`;
+export type DeadmanSave = 'iptables' | 'nft' | 'routes' | 'links' | `file:${string}`;
 
 export interface PlanStep {
   id: string;
