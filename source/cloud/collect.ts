@@ -108,6 +108,8 @@ export async function collectCloudFacts(
     vswFact.value?.routeTableId,
     ...(routeTables.value ?? []).map((t) => t.id),
     networkAcl.value?.id,
+    // NAT gateways carry SNAT: a deleted SNAT entry is a change that cuts outbound traffic.
+    ...(natGateways.value ?? []).map((g) => g.id),
   ]);
   const eventsDone = events.result();
 

@@ -23,19 +23,14 @@ import { sourceFindings } from './rules/sources.js';
 export { defaultIntents, parseIntentSpec } from './intents.js';
 
 /** Platform findings are about one resource whatever the intent: one finding per (code, resource). */
-const PER_RESOURCE = new Set([
-  'INSTANCE_NOT_RUNNING',
-  'INSTANCE_LOCKED',
-  'EIP_NOT_ASSOCIATED',
-  'EIP_ASSOCIATED_ELSEWHERE',
-  'NO_PUBLIC_ADDRESS',
-  'PUBLIC_BANDWIDTH_ZERO',
-  'NO_INTERNET_EGRESS',
-]);
+const PER_RESOURCE = new Set(['EIP_NOT_ASSOCIATED', 'EIP_ASSOCIATED_ELSEWHERE', 'PUBLIC_BANDWIDTH_ZERO']);
+/** …and these are about the instance itself, however many hops and intents report them. */
+const PER_INSTANCE = new Set(['INSTANCE_NOT_RUNNING', 'INSTANCE_LOCKED', 'NO_PUBLIC_ADDRESS', 'NO_INTERNET_EGRESS']);
 
-function normaliseIds(list: Finding[]): Finding[] {
+function normaliseIds(list: Finding[], instanceId: string | undefined): Finding[] {
   return list.map((f) => {
     const res = typeof f.evidence.resource === 'string' ? f.evidence.resource : undefined;
+    if (PER_INSTANCE.has(f.code)) return { ...f, id: `${f.code}:${instanceId ?? res ?? 'target'}` };
     return PER_RESOURCE.has(f.code) && res ? { ...f, id: `${f.code}:${res}` } : f;
   });
 }
@@ -194,7 +189,7 @@ export function diagnose(snapshot: Snapshot, intents: Intent[]): Verdict {
     }
   }
   findings.push(...sourceFindings(snapshot));
-  findings = mergeFindings(normaliseIds(findings));
+  findings = mergeFindings(normaliseIds(findings, snapshot.target.instanceId));
 
   const involved = new Set<string>();
   for (const f of findings) if (typeof f.evidence.resource === 'string') involved.add(f.evidence.resource);
