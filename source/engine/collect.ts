@@ -19,14 +19,23 @@ import type {
   TargetSummary,
 } from '../model/index.js';
 import { createProbeRunner, findMyAddress, type ProbeRunner, runProbes } from '../probe/index.js';
+import { TEMP_ACCESS_PREFIX } from '../remedy/temp-access.js';
 import type { Setup } from './setup.js';
+
+export interface AcceptedHostKey {
+  file: string;
+  /** The known_hosts name (`198.18.0.2`, `[host]:2222`). */
+  name: string;
+  /** `SHA256:…`, as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+}
 
 export interface Collector {
   setup: Setup;
   probes: ProbeRunner;
   /** The operator's egress address (asked once, then cached). */
   me(): Promise<OperatorInfo>;
-  cloud(now: number): Promise<{ cloud?: CloudFacts; sources: SourceStatus[] }>;
+  cloud(now: number): Promise<{ cloud?: CloudFacts; sources: SourceStatus[]; notes?: string[] }>;
   guest(now: number, inst?: Instance): Promise<Pick<Snapshot, 'guest' | 'guestError' | 'sources'>>;
   probe(
     now: number,
@@ -35,7 +44,11 @@ export interface Collector {
   ): Promise<{ probes: ProbeFacts; sources: SourceStatus[] }>;
   /** How the guest was reached, and why other ways failed. */
   guestAttempts(): GuestSession['attempts'];
+  /** Host keys appended to known_hosts under --accept-new-host-key (the operator must be told). */
+  acceptedHostKeys(): AcceptedHostKey[];
   transport(): Transport | undefined;
+  /** A brand-new guest connection (proof that access survived a change); it replaces the current one. */
+  freshTransport(): Promise<Transport>;
   close(): Promise<void>;
 }
 
@@ -74,12 +87,43 @@ export function targetSummary(setup: Setup, inst?: Instance): TargetSummary {
   return t;
 }
 
+/**
+ * Temporary access rules carry their expiry in their description; every run revokes the expired ones it sees (or,
+ * read-only, says they are expired) and drops them from the facts it just read.
+ */
+async function sweepTemporaryRules(
+  setup: Setup,
+  cloud: CloudFacts,
+  now: number,
+  o: Options,
+): Promise<string[]> {
+  const groups = cloud.securityGroups.value;
+  if (!setup.cloud || !groups?.some((g) => g.rules.some((r) => r.description.startsWith(TEMP_ACCESS_PREFIX))))
+    return [];
+  const { sweepExpired } = await import('../remedy/temp-access.js');
+  const { openAuditLog, operatorIdentity } = await import('../remedy/audit.js');
+  const client = setup.cloud;
+  const actions = await sweepExpired(client, groups, now, {
+    audit: openAuditLog({ file: o.audit, secrets: () => client.secrets() }),
+    who: operatorIdentity(client.credentialSource),
+    readOnly: client.readOnly,
+    target: setup.instanceId,
+  });
+  const revoked = new Set(actions.filter((a) => a.action === 'revoked').map((a) => a.ruleId));
+  if (revoked.size) for (const g of groups) g.rules = g.rules.filter((r) => !revoked.has(r.id));
+  return actions.map((a) => a.message);
+}
+
 export function createCollector(setup: Setup, o: Options): Collector {
   // With a simulator every address belongs to the world: probes go to the simulator, never to the address.
   const probes = createProbeRunner({ sim: setup.advert, noProbes: o['no-probes'] });
   let meP: Promise<OperatorInfo> | undefined;
   let session: GuestSession | undefined;
   let opening: Promise<GuestSession> | undefined;
+  // A failed open is forgotten so the next refresh tries again, but its attempts stay readable: `check` turns a
+  // refused host key into exit 2 from them.
+  let lastAttempts: GuestSession['attempts'] = [];
+  const acceptedKeys: AcceptedHostKey[] = [];
 
   const openSession = async (inst?: Instance): Promise<GuestSession> => {
     const via = (o.via ?? 'auto') as 'ssh' | 'assistant' | 'local' | 'auto' | 'none';
@@ -107,7 +151,12 @@ export function createCollector(setup: Setup, o: Options): Collector {
       if (o.jump) ssh.jump = o.jump;
       if (o['accept-new-host-key']) ssh.acceptNewHostKey = true;
     }
-    return openGuest({ via: via === 'auto' ? 'auto' : via, ssh, assistant });
+    return openGuest({
+      via: via === 'auto' ? 'auto' : via,
+      ssh,
+      assistant,
+      sshEnv: { onHostKeyAccepted: (k) => acceptedKeys.push(k) },
+    });
   };
 
   const collector: Collector = {
@@ -122,9 +171,14 @@ export function createCollector(setup: Setup, o: Options): Collector {
       const t0 = Date.now();
       const before = setup.cloud.records.length;
       const cloud = await collectCloudFacts(setup.cloud, setup.instanceId, { now });
+      const notes = await sweepTemporaryRules(setup, cloud, now, o);
       const calls = setup.cloud.records.length - before;
       const err = cloud.instance.error;
-      return { cloud, sources: [sourceOf('cloud', t0, !err, now, err, calls)] };
+      return {
+        cloud,
+        sources: [sourceOf('cloud', t0, !err, now, err, calls)],
+        ...(notes.length ? { notes } : {}),
+      };
     },
     async guest(now, inst) {
       const t0 = Date.now();
@@ -132,6 +186,7 @@ export function createCollector(setup: Setup, o: Options): Collector {
         opening ??= openSession(inst);
         session = await opening;
         opening = undefined;
+        lastAttempts = session.attempts;
       }
       const transport = session.transport;
       if (!transport) {
@@ -166,8 +221,17 @@ export function createCollector(setup: Setup, o: Options): Collector {
       const err = probesFacts.tcp.error;
       return { probes: probesFacts, sources: [sourceOf('probes', t0, !err, now, err)] };
     },
-    guestAttempts: () => session?.attempts ?? [],
+    guestAttempts: () => session?.attempts ?? lastAttempts,
+    acceptedHostKeys: () => [...acceptedKeys],
     transport: () => session?.transport,
+    async freshTransport() {
+      const fresh = await openSession();
+      if (!fresh.transport) throw new Error(fresh.error?.message ?? 'could not reconnect to the guest');
+      const old = session?.transport;
+      session = fresh;
+      await old?.close().catch(() => undefined);
+      return fresh.transport;
+    },
     async close() {
       await session?.transport?.close().catch(() => undefined);
       await setup.close();

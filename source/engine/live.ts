@@ -42,7 +42,7 @@ export function liveCollectors(
     out.cloud = async () => {
       const now = Date.now();
       const r = await col.cloud(now);
-      const part: Partial<Snapshot> = { sources: r.sources };
+      const part: Partial<Snapshot> = { sources: r.sources, ...(r.notes ? { notes: r.notes } : {}) };
       if (r.cloud) {
         part.cloud = r.cloud;
         part.target = targetSummary(col.setup, r.cloud.instance.value);

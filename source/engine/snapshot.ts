@@ -56,6 +56,7 @@ export async function collectOnce(col: Collector, o: Options, now = Date.now()):
   if (guest.guestError) snapshot.guestError = guest.guestError;
   snapshot.probes = probed.probes;
   if (setup.scenarioName) snapshot.simulated = { scenario: setup.scenarioName };
+  if (cloud.notes?.length) snapshot.notes = cloud.notes;
 
   const intents = explicit ?? defaultIntents(snapshot, { me: me.egressIp }, setup.scenarioIntents);
   // Listening services found in the guest that the early probes did not cover get their own probe.

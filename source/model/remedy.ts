@@ -46,6 +46,8 @@ export interface PlanStep {
   undo?: StepUndo;
   /** Manual steps: exactly what to do and where. */
   instructions?: string[];
+  /** A read-only guest command whose output completes the instructions (e.g. finding the config line to change). */
+  lookup?: string;
 }
 
 export interface Plan {

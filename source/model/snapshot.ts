@@ -25,6 +25,8 @@ export interface Snapshot {
   probes?: ProbeFacts;
   operator: OperatorInfo;
   sources: SourceStatus[];
+  /** Things netdoctor did or noticed while collecting (expired temporary rules revoked, …), one sentence each. */
+  notes?: string[];
   /** Set when the facts come from the simulated region (shown in the UI header). */
   simulated?: { scenario: string };
 }

@@ -158,6 +158,32 @@ export interface ScopeMember {
   zoneId: string;
   result: PathResult;
   codes: FindingCode[];
+  /** The instance the check is about. */
+  target?: boolean;
+  /** Per intent, the cloud part's result (`n/a`: the intent does not apply, e.g. inbound from the internet to an instance with no public address). */
+  intents?: { id: string; result: PathResult | 'n/a'; blockedAt?: HopId }[];
+  /** Ids of the ScopeResult causes that block this member. */
+  causes?: string[];
+  note?: string;
+}
+
+/** A cloud or platform cause blocking scope members: one shared resource (a rule, an ACL entry, a route) or one kind of per-instance fault. */
+export interface ScopeCause {
+  /** The finding id for a shared resource (`SG_INGRESS_DENIED:sg-…:sgr-…:tcp:443`); `CODE:each` for a per-instance cause. */
+  id: string;
+  code: FindingCode;
+  hop?: HopId;
+  /** The deciding resource (`sg-…`, `nacl-…`, `vtb-…`), absent for a per-instance cause. */
+  resource?: string;
+  /** The deciding rule or entry (`sgr-…`, `nae-…`, `rte-…`). */
+  rule?: string;
+  /** Each member has its own (stopped, locked, no bandwidth…) rather than one resource blocking them all. */
+  perInstance: boolean;
+  title: string;
+  intentIds: string[];
+  instanceIds: string[];
+  /** It blocks every affected member. */
+  shared: boolean;
 }
 
 export interface ScopeResult {
@@ -168,6 +194,16 @@ export interface ScopeResult {
   zones: string[];
   /** low: one instance; medium: several in one zone; high: across zones. */
   grade: 'low' | 'medium' | 'high';
+  /** The target instance. */
+  target?: string;
+  /** Instances that matched before the member cap (members.length when nothing was left out). */
+  total?: number;
+  /** Causes, most members first. */
+  causes?: ScopeCause[];
+  /** One or two sentences: how big, and whether one cause explains it. */
+  summary?: string;
+  /** Caps, unreadable members, what was not checked. */
+  notes?: string[];
 }
 
 export interface Verdict {

@@ -133,7 +133,7 @@ export function changeFindings(
         severity: 'info',
         confidence: 'uncertain',
         key: ev.id,
-        title: `${ev.resources.filter((r) => involved.has(r)).join(', ')} changed ${describe(ev, at)}`,
+        title: `${ev.resources.filter((r) => involved.has(r)).join(', ')} was changed: ${describe(ev, at)}`,
         detail:
           'A change to a resource on the path in the last day; it does not explain a blocked hop by itself.',
         evidence: { resource: ev.resources.find((r) => involved.has(r)), event: ev },

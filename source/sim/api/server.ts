@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { SIM_HEADER } from '../advert.js';
 import { answerProbe } from '../probe.js';
+import { ACL_WRITES } from './acl-write.js';
 import { ACTIONTRAIL } from './actiontrail.js';
 import { ASSISTANT } from './assistant.js';
 import { CMS } from './cms.js';
@@ -41,7 +42,12 @@ export const PRODUCTS: Record<string, ProductDef> = {
     host: 'ecs',
     actions: { ...ECS_READS, ...ECS_WRITES, ...ASSISTANT },
   },
-  '2016-04-28': { name: 'Vpc', ram: 'vpc', host: 'vpc', actions: { ...VPC_READS, ...VPC_WRITES } },
+  '2016-04-28': {
+    name: 'Vpc',
+    ram: 'vpc',
+    host: 'vpc',
+    actions: { ...VPC_READS, ...VPC_WRITES, ...ACL_WRITES },
+  },
   '2019-01-01': { name: 'Cms', ram: 'cms', host: 'metrics', actions: CMS },
   '2020-07-06': { name: 'Actiontrail', ram: 'actiontrail', host: 'actiontrail', actions: ACTIONTRAIL },
 };
