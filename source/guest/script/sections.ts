@@ -1,12 +1,23 @@
 /**
- * The collection script's sections: name, time budget and POSIX sh body. Bodies run as `sh -c` children
- * of the script (under `timeout` when the guest has it) with a few helpers defined (see collect.ts):
+ * The collection script's sections: name, time budget and POSIX sh body, and the lanes they run in. A body is
+ * sourced in a subshell inside a lane (collect.ts): one `sh -c` child, under `timeout` when the guest has it,
+ * that runs its steps one after another while the other lanes run at the same time. Helpers every body sees:
  *   t NAME     record which tool produced the section (fallbacks say so)
  *   h CMD      true when CMD is installed
  *   nf CMD…    report missing tools on stderr and exit 127
  *   i KEY…     start an item inside a section (one per interface, nameserver, binary, service)
  *   x KEY CMD… run CMD, then print an item header with its rc and ms, then its output
  *   g SECS CMD… run CMD under `timeout` when there is one
+ *   pl TEXT    print TEXT and a newline, as it is (echo would expand backslashes under dash)
+ *   j ARGS [TEXT-ARGS]  `ip -j ARGS` when this ip prints JSON, else `ip TEXT-ARGS` (default ARGS)
+ *   p FILE     print a small file without starting a process (the read builtin)
+ *   pa FILE…   p each FILE that exists (a glob of a body's scratch files)
+ *   pp         set P to the pids that own listening sockets: read from the sockets section's output when it
+ *              has run (it lists them already), else from one ss or netstat, cut by the shell
+ *   sv PFX N…  `service N status` (and, for PFX sv, `pidof N`) for each N at once, printed as items in order
+ * $ND_T is the run's private temporary directory; a body's own scratch files there carry a prefix of its
+ * own (d, sv, nv, et). Bodies avoid a process per trivial value: /etc and /proc files are read with the read
+ * builtin (not /proc/sys: see p), and text is cut with parameter expansion rather than grep, tr or awk.
  * Everything here only reads: no section changes the guest.
  */
 
@@ -14,10 +25,33 @@ export interface SectionSpec {
   name: string;
   /** Seconds before the section is killed (it is then reported as a timeout; the others still run). */
   timeout: number;
-  /** Runs in the background from the start (slow, independent: the DNS lookups). */
+  /** Runs in a lane of its own, started before all others (slow, independent: the DNS lookups). */
   background?: boolean;
   body: string;
 }
+
+/**
+ * How the sections share child shells. Each string is a lane, started in this order; its steps (separated by
+ * spaces) run one after another, and the sections of one step (joined by +) at the same time. One lane costs
+ * two process starts (timeout, sh), so cheap sections share; slow ones overlap. services and libwrap read the
+ * listening pids from the sockets section's output instead of running ss -p again (it walks every process's
+ * file descriptors), so they come after it; socket-states counts from the ss that connections ran.
+ * A section in no lane gets one of its own.
+ */
+export const LANES = [
+  'sockets services+libwrap+network-services',
+  'connections socket-states',
+  'iptables-version iptables ip6tables nft',
+  'ip-addr ip-link ip-route ip-route6 ip-rule',
+  'kernel-log ethtool',
+  'system resolv hosts-allow hosts-deny conntrack sockstat netdev sysctl',
+];
+
+/**
+ * Without systemd, services asks each init script (`service N status`: a chain of slow scripts) and needs no
+ * pids, so it starts at once beside sockets instead of after it.
+ */
+export const NO_SYSTEMD_FIRST = ['services'];
 
 /** Services looked at on every guest (besides the owners of listening sockets). */
 export const WELL_KNOWN_SERVICES = [
@@ -70,7 +104,15 @@ export const KERNEL_PATTERN =
 /** Interfaces not worth an ethtool call (container plumbing, bridges); keeps big hosts fast. */
 const SKIP_IFACES = 'lo|veth*|docker*|br-*|cali*|flannel*|cni*|virbr*|tun*|tap*|kube*|vxlan*|weave*|lxc*';
 
-const LISTEN_PIDS = `if h ss; then P=$(ss -tulnp 2>/dev/null | grep -oE 'pid=[0-9]+|"[^"]*",[0-9]+' | grep -oE '[0-9]+$' | sort -u); elif h netstat; then P=$(netstat -tulnp 2>/dev/null | grep -oE ' [0-9]+/' | tr -d ' /' | sort -u); fi`;
+/** The sysctls read on every guest (besides each interface's rp_filter). */
+const SYSCTL_KEYS = [
+  'net.ipv4.ip_forward',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_tw_reuse',
+  'net.netfilter.nf_conntrack_max',
+  'net.ipv4.conf.all.rp_filter',
+  'net.ipv4.conf.default.rp_filter',
+];
 
 export function sectionSpecs(o: {
   services: string[];
@@ -84,11 +126,14 @@ export function sectionSpecs(o: {
       name: 'system',
       timeout: 5,
       body: `t system
-echo "hostname=$(cat /proc/sys/kernel/hostname 2>/dev/null || hostname 2>/dev/null)"
-echo "kernel=$(uname -r 2>/dev/null)"
-echo "uid=$(id -u 2>/dev/null)"
+{ read v </proc/sys/kernel/hostname; } 2>/dev/null || v=$(hostname 2>/dev/null)
+echo "hostname=$v"
+{ read v </proc/sys/kernel/osrelease; } 2>/dev/null || v=$(uname -r 2>/dev/null)
+echo "kernel=$v"
+v=; { while read a b e r; do [ "$a" = Uid: ] && v=$e && break; done </proc/self/status; } 2>/dev/null
+echo "uid=\${v:-$(id -u 2>/dev/null)}"
 read u r </proc/uptime 2>/dev/null && echo "uptime=$u"
-if [ -r /etc/os-release ]; then cat /etc/os-release; elif [ -r /etc/redhat-release ]; then cat /etc/redhat-release; fi`,
+if [ -r /etc/os-release ]; then p /etc/os-release; elif [ -r /etc/redhat-release ]; then p /etc/redhat-release; fi`,
     },
     {
       name: 'dns',
@@ -97,46 +142,42 @@ if [ -r /etc/os-release ]; then cat /etc/os-release; elif [ -r /etc/redhat-relea
       body: `N=${shellQuote(o.lookupName)}
 x "system name=$N tool=getent" g 6 getent ahosts "$N" >"$ND_T/d0" &
 k=1
-for s in $(awk '$1=="nameserver"{print $2}' /etc/resolv.conf 2>/dev/null | head -n 3); do
+while read -r a s r; do [ "$a" = nameserver ] && [ -n "$s" ] || continue; [ $k -gt 3 ] && break
 if h nslookup; then x "server=$s name=$N tool=nslookup" g 5 nslookup -timeout=2 -retry=1 "$N" "$s" >"$ND_T/d$k" &
 elif h dig; then x "server=$s name=$N tool=dig" g 5 dig +time=2 +tries=1 "@$s" "$N" A >"$ND_T/d$k" &
 fi
 k=$((k+1))
-done
+done 2>/dev/null </etc/resolv.conf
 wait
 t lookup
-cat "$ND_T"/d[0-9]*`,
+pa "$ND_T"/d[0-9]*`,
     },
     {
       name: 'ip-addr',
       timeout: 5,
-      body: `h ip || nf ip
-o=$(ip -j -d addr show 2>/dev/null)
-case $o in '['*) t ip-json; printf '%s\\n' "$o";; *) t ip; ip addr show;; esac`,
+      body: 'j "-d addr show" "addr show"',
     },
     {
       name: 'ip-link',
       timeout: 5,
-      body: `h ip || nf ip
-o=$(ip -j -d link show 2>/dev/null)
-case $o in '['*) t ip-json; printf '%s\\n' "$o";; *) t ip; ip link show;; esac`,
+      body: 'j "-d link show" "link show"',
     },
     {
       name: 'ip-route',
       timeout: 5,
-      body: `h ip || nf ip
-o=$(ip -4 -j route show table all 2>/dev/null)
-case $o in '['*) t ip-json; printf '%s\\n' "$o";; *) t ip; ip -4 route show table all;; esac`,
+      body: 'j "-4 route show table all"',
     },
     {
       name: 'ip-route6',
       timeout: 5,
-      body: `h ip || nf ip
-o=$(ip -6 -j route show table all 2>/dev/null)
-case $o in '['*) t ip-json; printf '%s\\n' "$o";; *) t ip; ip -6 route show table all;; esac`,
+      body: 'j "-6 route show table all"',
     },
     { name: 'ip-rule', timeout: 5, body: 'h ip || nf ip\nt ip\nip rule show' },
-    { name: 'iptables-version', timeout: 5, body: 'h iptables || nf iptables\nt iptables\niptables -V' },
+    {
+      name: 'iptables-version',
+      timeout: 5,
+      body: 'h iptables || nf iptables\nt iptables\niptables -V',
+    },
     {
       name: 'iptables',
       timeout: 8,
@@ -156,9 +197,9 @@ else nf ip6tables-save; fi`,
       timeout: 8,
       body: `h nft || nf nft
 o=$(nft -j list ruleset 2>&1); r=$?
-if [ $r -eq 0 ]; then t nft-json; printf '%s\\n' "$o"
+if [ $r -eq 0 ]; then t nft-json; pl "$o"
 elif printf '%s' "$o" | grep -qi json; then t nft; nft list ruleset
-else printf '%s\\n' "$o" >&2; exit $r; fi`,
+else pl "$o" >&2; exit $r; fi`,
     },
     {
       name: 'sockets',
@@ -170,90 +211,100 @@ else nf ss netstat; fi`,
     {
       name: 'connections',
       timeout: 8,
-      body: `if h ss; then t ss; ss -tunp state connected | head -n ${o.connectionCap + 1}
+      // One ss for two sections: the first CAP connected sockets here, and the TCP state counts of every socket
+      // to a scratch file that socket-states prints. (Not -e: its details cost seconds on 10,000s of sockets.)
+      body: `if h ss; then t ss; ss -tuanp | awk -v c=${o.connectionCap} -v d="$ND_T" 'NR==1{print;next}{s=$2}s!~/^(LISTEN|UNCONN)$/&&n++<c{print}$1=="tcp"{k[s]++}END{for(s in k)print k[s],s>(d"/st")}'
 elif h netstat; then t netstat; netstat -tunp | head -n ${o.connectionCap + 2}
 else nf ss netstat; fi`,
     },
     {
       name: 'socket-states',
       timeout: 8,
-      body: `if h ss; then t ss; ss -tan | awk 'NR>1{print $1}' | sort | uniq -c
-elif h netstat; then t netstat; netstat -tan | awk 'NR>2{print $6}' | sort | uniq -c
+      body: `if ok connections && [ -r "$ND_T/st" ]; then t ss; p "$ND_T/st"
+elif h ss; then t ss; ss -tan | awk 'NR>1{n[$1]++}END{for(s in n)print n[s],s}'
+elif h netstat; then t netstat; netstat -tan | awk 'NR>2{n[$6]++}END{for(s in n)print n[s],s}'
 else nf ss netstat; fi`,
     },
     {
       name: 'sockstat',
       timeout: 5,
-      body: 't proc\ncat /proc/net/sockstat\ncat /proc/net/sockstat6 2>/dev/null\ntrue',
+      body: 't proc\np /proc/net/sockstat\n[ -r /proc/net/sockstat6 ] && p /proc/net/sockstat6\ntrue',
     },
     {
       name: 'services',
       timeout: 8,
       body: `W=${shellQuote(svcList)}
-${LISTEN_PIDS}
-U=""
-for p in $P; do u=$(grep -oE '[^/]+[.]service' "/proc/$p/cgroup" 2>/dev/null | head -n 1); [ -n "$u" ] && U="$U $u"; done
-if [ -d /run/systemd/system ] && h systemctl; then t systemctl; systemctl show --no-pager -p ${SYSTEMCTL_PROPS} $U $W
-else t service
-for n in $W; do
-if [ -x "/etc/init.d/$n" ] && h service; then o=$(service "$n" status 2>&1); i "$n rc=$? via=service"; printf '%s\\n' "$o"
-elif h "$n" && h pidof; then o=$(pidof "$n"); i "$n rc=$? via=pidof"; printf '%s\\n' "$o"; fi
-done; fi`,
+if sd; then t systemctl; pp; U=" "
+for q in $P; do { while IFS= read -r l; do case $l in *.service*) u=\${l%%.service*}; u="\${u##*/}.service"; case $U in *" $u "*) ;; *) U="$U$u ";; esac; break;; esac; done <"/proc/$q/cgroup"; } 2>/dev/null; done
+systemctl show --no-pager -p $SP $U $W
+else t service; sv sv $W; fi`,
     },
     {
       name: 'network-services',
       timeout: 8,
-      body: `if [ -d /run/systemd/system ] && h systemctl; then t systemctl; systemctl show --no-pager -p ${SYSTEMCTL_PROPS} ${netList}
-else t service
-for n in ${NETWORK_SERVICES.join(' ')}; do
-if [ -x "/etc/init.d/$n" ] && h service; then o=$(service "$n" status 2>&1); i "$n rc=$? via=service"; printf '%s\\n' "$o"; fi
-done; fi`,
+      body: `if sd; then t systemctl; systemctl show --no-pager -p $SP ${netList}
+else t service; sv nv ${NETWORK_SERVICES.join(' ')}; fi`,
     },
     {
       name: 'libwrap',
       timeout: 8,
       body: `h ldd || nf ldd
 t ldd
-${LISTEN_PIDS}
-B=""
-for p in $P; do b=$(readlink "/proc/$p/exe" 2>/dev/null) && B="$B \${b% (deleted)}"; done
-S=" "
-for b in /usr/sbin/sshd /usr/sbin/vsftpd /usr/sbin/xinetd $B; do
+pp
+set -f; set --; for q in $P; do set -- "$@" "/proc/$q/exe"; done
+B=; [ $# -gt 0 ] && B=$(readlink "$@" 2>/dev/null)
+[ -z "$B" ] && for q in $P; do b=$(readlink "/proc/$q/exe" 2>/dev/null) && B="$B
+$b"; done
+S=" "; set --; o=$IFS; IFS='
+'
+for b in /usr/sbin/sshd /usr/sbin/vsftpd /usr/sbin/xinetd $B; do b=\${b% (deleted)}
 case "$S" in *" $b "*) continue;; esac; S="$S$b "
-[ -x "$b" ] || continue
-o=$(ldd "$b" 2>/dev/null | grep libwrap); i "$b rc=$?"; [ -n "$o" ] && printf '%s\\n' "$o"
-done; true`,
+[ -x "$b" ] && set -- "$@" "$b"
+done; IFS=$o
+[ $# -gt 0 ] || exit 0
+e(){ if [ -n "$w" ]; then i "$f rc=0"; printf '%s' "$w"; else i "$f rc=1"; fi; }
+f=; [ $# -eq 1 ] && f=$1
+ldd "$@" 2>/dev/null | { w=; while IFS= read -r l; do case $l in /*:) [ -n "$f" ] && e; f=\${l%:}; w=;; *libwrap*) w="$w$l
+";; esac; done; [ -n "$f" ] && e; }
+true`,
     },
     {
       name: 'resolv',
       timeout: 5,
-      body: 't cat\ni target\nreadlink -f /etc/resolv.conf 2>/dev/null || echo /etc/resolv.conf\ni content\ncat /etc/resolv.conf',
+      body: `t cat
+i target
+if [ -L /etc/resolv.conf ]; then readlink -f /etc/resolv.conf 2>/dev/null || echo /etc/resolv.conf; else echo /etc/resolv.conf; fi
+i content
+p /etc/resolv.conf`,
     },
     {
       name: 'hosts-allow',
       timeout: 5,
       body: 't cat\n[ -e /etc/hosts.allow ] || exit 0\ncat /etc/hosts.allow',
     },
-    { name: 'hosts-deny', timeout: 5, body: 't cat\n[ -e /etc/hosts.deny ] || exit 0\ncat /etc/hosts.deny' },
+    {
+      name: 'hosts-deny',
+      timeout: 5,
+      body: 't cat\n[ -e /etc/hosts.deny ] || exit 0\ncat /etc/hosts.deny',
+    },
     {
       name: 'conntrack',
       timeout: 5,
       body: `t proc
-for f in /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max /proc/sys/net/ipv4/netfilter/ip_conntrack_count /proc/sys/net/ipv4/netfilter/ip_conntrack_max; do
-[ -r "$f" ] && echo "$f:$(cat "$f")"
-done; true`,
+grep -Hs '' /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max /proc/sys/net/ipv4/netfilter/ip_conntrack_count /proc/sys/net/ipv4/netfilter/ip_conntrack_max
+true`,
     },
     {
       name: 'kernel-log',
       timeout: 6,
       body: `R=${shellQuote(KERNEL_PATTERN)}
-if h dmesg && o=$(dmesg 2>&1); then t dmesg; printf '%s\\n' "$o" | grep -E "$R" | tail -n 200; exit 0; fi
+if h dmesg && o=$(dmesg 2>&1); then t dmesg; pl "$o" | grep -E "$R" | tail -n 200; exit 0; fi
 e=$o
 if h journalctl; then o=$(journalctl -k --no-pager -n 5000 2>&1); r=$?
 case $o in *"not seeing messages"*|*"No journal files"*) r=1;; esac
-if [ $r -eq 0 ]; then t journalctl; printf '%s\\n' "$o" | grep -E "$R" | tail -n 200; exit 0; fi
+if [ $r -eq 0 ]; then t journalctl; pl "$o" | grep -E "$R" | tail -n 200; exit 0; fi
 e="$e $o"; fi
-printf '%s\\n' "\${e:-no dmesg and no journalctl}" >&2; exit 1`,
+pl "\${e:-no dmesg and no journalctl}" >&2; exit 1`,
     },
     { name: 'netdev', timeout: 5, body: 't proc\ncat /proc/net/dev' },
     {
@@ -265,21 +316,23 @@ n=0
 for d in /sys/class/net/*; do f=\${d##*/}
 case $f in ${SKIP_IFACES}) continue;; esac
 n=$((n+1)); [ $n -gt 8 ] && break
-o=$(ethtool "$f" 2>&1; ethtool -i "$f" 2>&1); i "$f rc=$?"; printf '%s\\n' "$o"
-done; true`,
+{ o=$(ethtool "$f" 2>&1; ethtool -i "$f" 2>&1); i "$f rc=$?"; pl "$o"; } >"$ND_T/et$n" &
+done; wait
+pa "$ND_T"/et[1-9]`,
     },
     {
       name: 'sysctl',
       timeout: 5,
-      body: `K="net.ipv4.ip_forward net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse net.netfilter.nf_conntrack_max net.ipv4.conf.all.rp_filter net.ipv4.conf.default.rp_filter"
-n=0
+      body: `K="${SYSCTL_KEYS.join(' ')}"
+Q=; n=0
 for d in /proc/sys/net/ipv4/conf/*; do f=\${d##*/}
 case $f in all|default|${SKIP_IFACES}) continue;; esac
 n=$((n+1)); [ $n -gt 16 ] && break
-K="$K net.ipv4.conf.$(printf '%s' "$f" | tr . /).rp_filter"
+g=; while :; do case $f in *.*) g="$g\${f%%.*}/"; f=\${f#*.};; *) g="$g$f"; break;; esac; done
+K="$K net.ipv4.conf.$g.rp_filter"; Q="$Q $d/rp_filter"
 done
 if h sysctl; then t sysctl; sysctl -e $K
-else t proc; for k in $K; do p=/proc/sys/$(printf '%s' "$k" | tr . /); [ -r "$p" ] && echo "$p:$(cat "$p")"; done; true; fi`,
+else t proc; grep -Hs '' ${SYSCTL_KEYS.map((k) => `/proc/sys/${k.replace(/\./g, '/')}`).join(' ')} $Q; true; fi`,
     },
   ];
 }

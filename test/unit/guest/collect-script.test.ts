@@ -15,6 +15,7 @@ import {
   COLLECT_SCRIPT,
   collectSectionNames,
 } from '../../../source/guest/script/collect.js';
+import { LANES } from '../../../source/guest/script/sections.js';
 import { splitCollection } from '../../../source/guest/script/split.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nd-collect-'));
@@ -96,6 +97,66 @@ describe('the script text', () => {
     expect(() => buildCollectScript({ lookupName: 'x; rm -rf /' })).toThrow(/not a host name/);
     expect(buildCollectScript({ budgetSeconds: 12 })).toContain('ND_END=$(( C + 12 * 100 ))');
     expect(() => buildCollectScript({ budgetSeconds: 0 })).toThrow(/whole number of seconds/);
+  });
+});
+
+describe('the lanes', () => {
+  /** `lane T steps…` lines of a script, as [timeout, steps]; `if sd; then A else B fi` gives A (systemd) or B. */
+  const lanes = (script: string, systemd = true) =>
+    script
+      .split('\n')
+      .map((l) => {
+        const m = /^if sd; then (lane .*?) & else (lane .*?) & fi$/.exec(l);
+        return m ? m[systemd ? 1 : 2] : /^(lane .*?) &$/.exec(l)?.[1];
+      })
+      .filter((l): l is string => l !== undefined)
+      .map((l) => l.split(' ').slice(1));
+
+  it('run every section once: DNS first in a lane of its own, the others as LANES plans them', () => {
+    for (const systemd of [true, false]) {
+      const listed = lanes(COLLECT_SCRIPT, systemd).flatMap(([, ...steps]) =>
+        steps.flatMap((s) => s.split('+')),
+      );
+      expect([...listed, 'dns'].sort()).toEqual([...collectSectionNames()].sort());
+    }
+    expect(COLLECT_SCRIPT).toMatch(/^run dns 9 /m);
+    // DNS is started before any other section's body is even written.
+    expect(COLLECT_SCRIPT.indexOf('\nrun dns ')).toBeLessThan(COLLECT_SCRIPT.indexOf('\nnd '));
+    expect(lanes(COLLECT_SCRIPT).map(([, ...steps]) => steps.join(' '))).toEqual(LANES);
+  });
+
+  it('after sockets on systemd (they share its pids), beside it without (init scripts need none)', () => {
+    const first = (systemd: boolean) =>
+      lanes(COLLECT_SCRIPT, systemd).find((l) => l.join(' ').includes('sockets'))!;
+    expect(first(true)[1]).toBe('sockets');
+    expect(first(true)[2].split('+')).toContain('services');
+    expect(first(false)[1].split('+')).toEqual(['sockets', 'services']);
+    expect(first(false)[2].split('+')).not.toContain('services');
+  });
+
+  it('take the longest budget of their sections; a section given its own budget runs alone', () => {
+    const own = buildCollectScript({ timeouts: { 'hosts-deny': 2 } });
+    const ls = lanes(own);
+    expect(ls).toContainEqual(['2', 'hosts-deny']);
+    expect(ls.find((l) => l.includes('system'))).toEqual([
+      '5',
+      'system',
+      'resolv',
+      'hosts-allow',
+      'conntrack',
+      'sockstat',
+      'netdev',
+      'sysctl',
+    ]);
+    expect(ls.find((l) => l.includes('iptables'))?.[0]).toBe('8');
+  });
+
+  it('follow a plan given as an option; sections it leaves out run alone', () => {
+    const s = buildCollectScript({ sections: LOCAL_SECTIONS, lanes: ['netdev+sysctl system'] });
+    const ls = lanes(s);
+    expect(ls[0]).toEqual(['5', 'netdev+sysctl', 'system']);
+    expect(ls).toContainEqual(['8', 'iptables']);
+    expect(ls).toHaveLength(1 + LOCAL_SECTIONS.length - 3);
   });
 });
 
