@@ -25,7 +25,12 @@ export { defaultIntents, parseIntentSpec } from './intents.js';
 /** Platform findings are about one resource whatever the intent: one finding per (code, resource). */
 const PER_RESOURCE = new Set(['EIP_NOT_ASSOCIATED', 'EIP_ASSOCIATED_ELSEWHERE', 'PUBLIC_BANDWIDTH_ZERO']);
 /** …and these are about the instance itself, however many hops and intents report them. */
-const PER_INSTANCE = new Set(['INSTANCE_NOT_RUNNING', 'INSTANCE_LOCKED', 'NO_PUBLIC_ADDRESS', 'NO_INTERNET_EGRESS']);
+const PER_INSTANCE = new Set([
+  'INSTANCE_NOT_RUNNING',
+  'INSTANCE_LOCKED',
+  'NO_PUBLIC_ADDRESS',
+  'NO_INTERNET_EGRESS',
+]);
 
 function normaliseIds(list: Finding[], instanceId: string | undefined): Finding[] {
   return list.map((f) => {

@@ -10,6 +10,8 @@ export const INTERNET = '0.0.0.0/0';
 export interface IntentContext {
   /** The operator's egress address when known (`me`). */
   me?: string;
+  /** The port SSH answers on (`--ssh host:2222`); default 22. */
+  sshPort?: number;
 }
 
 export class IntentError extends Error {
@@ -235,7 +237,7 @@ const PUBLIC_PORTS = new Set([
 export function defaultIntents(snapshot: Snapshot, ctx: IntentContext, extra: string[] = []): Intent[] {
   const out: Intent[] = [];
   for (const spec of extra) out.push(parseIntentSpec(spec, ctx));
-  out.push(inbound('tcp', 22, 'me', ctx));
+  out.push(inbound('tcp', ctx.sshPort ?? 22, 'me', ctx));
   const ports = new Set<number>();
   for (const s of snapshot.guest?.sockets.value ?? []) {
     if (s.proto !== 'tcp' || s.state !== 'LISTEN' || isLoopback(s.local.address)) continue;

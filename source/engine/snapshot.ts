@@ -5,7 +5,7 @@
 
 import type { Options } from '../commands/args.js';
 import { defaultIntents, intentsFromArgs, parseIntentSpec } from '../diagnose/intents.js';
-import type { Intent, Snapshot, SourceStatus } from '../model/index.js';
+import type { Instance, Intent, Snapshot, SourceStatus } from '../model/index.js';
 import { type Collector, targetSummary } from './collect.js';
 
 const BASE_PROBE_PORTS = [22, 80, 443];
@@ -28,11 +28,21 @@ export function cliIntents(o: Options, me: string | undefined): Intent[] | undef
 export async function collectOnce(col: Collector, o: Options, now = Date.now()): Promise<Collected> {
   const setup = col.setup;
   const meP = col.me();
-  const cloudP = col.cloud(now);
+  // The instance fact comes one round trip in, long before the rest of the cloud facts (vSwitch → route
+  // entries, NAT → SNAT, events …): the SSH target (when it is the instance's address) and the probes (its
+  // public address) start from it, not from the whole collection. Without a cloud side the collection's own
+  // (empty) answer stands in.
+  let gotInstance: (inst: Instance | undefined) => void = () => undefined;
+  const instanceP = new Promise<Instance | undefined>((resolve) => {
+    gotInstance = resolve;
+  });
+  const cloudP = col.cloud(now, (f) => gotInstance(f.value));
+  cloudP.then(
+    (c) => gotInstance(c.cloud?.instance.value),
+    () => gotInstance(undefined),
+  );
   const needsInstanceAddress = setup.kind === 'instance' && !setup.advert?.ssh && !setup.ssh;
-  const guestP = needsInstanceAddress
-    ? cloudP.then((c) => col.guest(now, c.cloud?.instance.value))
-    : col.guest(now);
+  const guestP = needsInstanceAddress ? instanceP.then((inst) => col.guest(now, inst)) : col.guest(now);
 
   const me = await meP;
   const explicit = cliIntents(o, me.egressIp);
@@ -44,10 +54,10 @@ export async function collectOnce(col: Collector, o: Options, now = Date.now()):
     (p) => ({ id: `probe-${p}`, direction: 'inbound', protocol: 'tcp', port: p, label: '' }) as Intent,
   );
 
-  const cloud = await cloudP;
+  const early = targetSummary(setup, await instanceP);
+  const probesP = col.probe(now, early.addresses, earlyIntents);
+  const [cloud, guest, probed] = await Promise.all([cloudP, guestP, probesP]);
   const target = targetSummary(setup, cloud.cloud?.instance.value);
-  const probesP = col.probe(now, target.addresses, earlyIntents);
-  const [guest, probed] = await Promise.all([guestP, probesP]);
 
   const sources: SourceStatus[] = [...cloud.sources, ...guest.sources, ...probed.sources];
   const snapshot: Snapshot = { at: now, target, operator: me, sources };
@@ -58,7 +68,9 @@ export async function collectOnce(col: Collector, o: Options, now = Date.now()):
   if (setup.scenarioName) snapshot.simulated = { scenario: setup.scenarioName };
   if (cloud.notes?.length) snapshot.notes = cloud.notes;
 
-  const intents = explicit ?? defaultIntents(snapshot, { me: me.egressIp }, setup.scenarioIntents);
+  const intents =
+    explicit ??
+    defaultIntents(snapshot, { me: me.egressIp, sshPort: setup.ssh?.port }, setup.scenarioIntents);
   // Listening services found in the guest that the early probes did not cover get their own probe.
   const late = intents.filter(
     (i) => i.direction === 'inbound' && i.protocol === 'tcp' && i.port && !earlyPorts.has(i.port),

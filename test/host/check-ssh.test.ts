@@ -154,18 +154,14 @@ const CASES: Case[] = [
     name: 'resolver unreachable, short resolver timeout (options timeout:1 attempts:1)',
     code: 'DNS_RESOLVER_UNREACHABLE',
     dns: 'silent',
-    resolv: 'options timeout:1 attempts:1',
-    intents: () => ['--intent', 'dns'],
-    gap:
-      'getent gives up before the collection stops it and exits 2, which the parser reads as not-found, so ' +
-      'the system lookup is not a timeout and diagnose says DNS_RESOLUTION_FAILED',
+    resolv: 'options timeout:1 attempts:1',    intents: () => ['--intent', 'dns'],
+    blocks: () => ({ intent: 'dns', at: 'dns' }),
   },
   {
     name: 'resolver unreachable, nothing on udp/53 at the nameserver (ICMP port unreachable)',
     code: 'DNS_RESOLVER_UNREACHABLE',
-    dns: 'none',
-    intents: () => ['--intent', 'dns'],
-    gap: 'getent exits 2 (read as not-found) next to nslookup "unreachable": diagnose says DNS_RESOLUTION_FAILED',
+    dns: 'none',    intents: () => ['--intent', 'dns'],
+    blocks: () => ({ intent: 'dns', at: 'dns' }),
   },
   {
     name: 'service down (/etc/init.d/nginx stopped: `service nginx status` exits 3)',

@@ -370,8 +370,27 @@ function moduleMatchers(name: string, options: IptOption[], ctx: IptablesOptions
   }
 }
 
+const addressLists = new Map<string, { family: 4 | 6; spans: readonly Span[] } | null>();
+
+/**
+ * addressListSpans, memoised by text: a blocklist's thousand `-s` addresses are parsed once, not again for every
+ * refresh's new snapshot (like parseAddrSet; the spans are frozen, so sharing them is safe). Dropped past 50,000.
+ */
+function addressListCached(value: string): { family: 4 | 6; spans: readonly Span[] } | undefined {
+  let r = addressLists.get(value);
+  if (r === undefined) {
+    if (addressLists.size > 50_000) addressLists.clear();
+    const p = addressListSpans(value);
+    r = p
+      ? Object.freeze({ family: p.family, spans: Object.freeze(p.spans.map((x) => Object.freeze(x))) })
+      : null;
+    addressLists.set(value, r);
+  }
+  return r ?? undefined;
+}
+
 function negatableAddr(v: { value: string; negated: boolean }, field: 'src' | 'dst'): Matcher {
-  const parsed = addressListSpans(v.value);
+  const parsed = addressListCached(v.value);
   if (!parsed) return () => unknown(`address "${v.value}" is not understood`);
   return (p) =>
     p.family !== parsed.family

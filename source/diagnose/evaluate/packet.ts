@@ -342,8 +342,11 @@ function firstEndingAtOrAfter(a: readonly Span[], v: bigint): number {
  * names a few: only the stretch of `a` that `b` touches is recomputed, the rest is copied (or, when `b` touches
  * nothing, not even that).
  */
-function cut(a: Span[], b: Span[]): { inside: Span[]; outside: Span[] } {
-  if (a.length < 16 || b.length === 0) return { inside: intersectSpans(a, b), outside: subtractSpans(a, b) };
+function cut(a: Span[], b: readonly Span[]): { inside: Span[]; outside: Span[] } {
+  // Disjoint bounds (a blocklist address against one client): nothing to carve, nothing to allocate.
+  if (a.length === 0 || b.length === 0 || b[b.length - 1].hi < a[0].lo || b[0].lo > a[a.length - 1].hi)
+    return { inside: [], outside: a };
+  if (a.length < 16) return { inside: intersectSpans(a, b), outside: subtractSpans(a, b) };
   const from = firstEndingAtOrAfter(a, b[0].lo);
   let to = firstEndingAtOrAfter(a, b[b.length - 1].hi);
   if (to < a.length && a[to].lo <= b[b.length - 1].hi) to++;
@@ -355,7 +358,7 @@ function cut(a: Span[], b: Span[]): { inside: Span[]; outside: Span[] } {
 }
 
 /** Splits a piece on an interval-set field: the part inside `set` (or outside when negated) matches. */
-export function matchSpans(p: Piece, field: SpanField, set: Span[], negated = false): MatchResult {
+export function matchSpans(p: Piece, field: SpanField, set: readonly Span[], negated = false): MatchResult {
   const { inside, outside } = cut(p[field], set);
   const yes = negated ? outside : inside;
   const no = negated ? inside : outside;
@@ -528,54 +531,63 @@ export function walkChain<R>(view: ChainView<R>, base: string, piece: Piece, bud
     const rule = chain.rules[top.idx];
     const steps = view.step(rule, st.piece);
     const next: WalkState[] = [];
-    let cachedPath: string[] | undefined;
-    const path = () => (cachedPath ??= pathOf(st.stack, base));
+    // Stacks and frames are never changed once made, so the pieces of one step share one advanced stack and
+    // one chain path (a blocklist walk takes a step per rule: no per-piece copies, no closures).
+    let advanced: Frame[] | undefined;
+    let path: string[] | undefined;
     for (const { piece: p, action: a } of steps) {
-      const advanced = [...st.stack.slice(0, -1), { ...top, idx: top.idx + 1 }];
       switch (a.kind) {
         case 'next':
+          advanced ??= [...st.stack.slice(0, -1), { ...top, idx: top.idx + 1 }];
           next.push({ piece: p, stack: advanced });
           break;
         case 'return':
           next.push({ piece: p, stack: st.stack.slice(0, -1) });
           break;
         case 'verdict':
+          path ??= pathOf(st.stack, base);
           out.push({
             piece: p,
             verdict: a.verdict,
             rule,
-            path: path(),
+            path,
             ...(a.rejectWith ? { rejectWith: a.rejectWith } : {}),
           });
           break;
         case 'unknown':
-          out.push({ piece: p, verdict: 'unknown', why: a.why, rule, path: path() });
+          path ??= pathOf(st.stack, base);
+          out.push({ piece: p, verdict: 'unknown', why: a.why, rule, path });
           break;
         case 'jump': {
           if (!view.chain(a.chain)) {
+            path ??= pathOf(st.stack, base);
             out.push({
               piece: p,
               verdict: 'unknown',
               why: `the rule ${a.goto ? 'goes' : 'jumps'} to chain ${a.chain}, which does not exist in this view`,
               rule,
-              path: path(),
+              path,
             });
             break;
           }
           if (st.stack.length >= MAX_DEPTH) {
+            path ??= pathOf(st.stack, base);
             out.push({
               piece: p,
               verdict: 'unknown',
               why: 'chain jumps nest too deep (a loop?)',
               rule,
-              path: path(),
+              path,
             });
             break;
           }
           const frame = a.goto
             ? { chain: a.chain, idx: 0, names: [...top.names, a.chain] }
             : { chain: a.chain, idx: 0, names: [a.chain] };
-          next.push({ piece: p, stack: [...(a.goto ? st.stack.slice(0, -1) : advanced), frame] });
+          const from = a.goto
+            ? st.stack.slice(0, -1)
+            : (advanced ??= [...st.stack.slice(0, -1), { ...top, idx: top.idx + 1 }]);
+          next.push({ piece: p, stack: [...from, frame] });
           break;
         }
       }

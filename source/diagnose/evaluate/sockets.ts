@@ -27,17 +27,41 @@ const isListening = (s: GuestSocket) =>
 
 export function indexSockets(sockets: readonly GuestSocket[]): SocketIndex {
   const listeners = new Map<string, GuestSocket[]>();
+  // 20,000 sockets come in long runs of one state (a busy port's ESTAB, then its TIME-WAIT): count a run in
+  // locals and touch the records once per run. Keys still appear in first-seen order.
   const states: Record<string, number> = {};
   const tcpStates: Record<string, number> = {};
-  for (const s of sockets) {
-    states[s.state] = (states[s.state] ?? 0) + 1;
-    if (s.proto === 'tcp') tcpStates[s.state] = (tcpStates[s.state] ?? 0) + 1;
+  let run: string | undefined;
+  let all = 0;
+  let tcp = 0;
+  const flush = () => {
+    if (run === undefined) return;
+    states[run] = (states[run] ?? 0) + all;
+    if (tcp) tcpStates[run] = (tcpStates[run] ?? 0) + tcp;
+  };
+  for (let i = 0; i < sockets.length; i++) {
+    const s = sockets[i];
+    const state = s.state;
+    if (state !== run) {
+      flush();
+      run = state;
+      all = 0;
+      tcp = 0;
+      // A state first seen on a udp socket still gets its tcp key in the order it would have had.
+      if (!(state in states)) states[state] = 0;
+    }
+    all++;
+    if (s.proto === 'tcp') {
+      if (tcp === 0 && !(state in tcpStates)) tcpStates[state] = 0;
+      tcp++;
+    }
     if (!isListening(s)) continue;
     const k = `${s.proto}/${s.local.port}`;
     const list = listeners.get(k);
     if (list) list.push(s);
     else listeners.set(k, [s]);
   }
+  flush();
   return { listeners, states, tcpStates, total: sockets.length, sockets };
 }
 

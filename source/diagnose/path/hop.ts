@@ -70,7 +70,7 @@ const TITLES: Partial<Record<FindingCode, string>> = {
   SERVICE_NOT_LISTENING: 'Nothing listens for',
   SERVICE_LOOPBACK_ONLY: 'Listener is bound to loopback only for',
   SERVICE_DOWN: 'The service behind',
-  GUEST_DEFAULT_ROUTE_MISSING: 'No route back for',
+  GUEST_DEFAULT_ROUTE_MISSING: 'No default route for',
   GUEST_NIC_DOWN: 'Interface down for',
   GUEST_ADDRESS_MISSING: 'Address missing for',
   EPHEMERAL_PORTS_EXHAUSTED: 'Ephemeral ports exhausted for',

@@ -5,6 +5,9 @@
 import type { Finding, GuestFacts, GuestInterface, Instance } from '../../model/index.js';
 import { makeFinding } from '../finding.js';
 
+const PHYSICAL = /^(eth|ens|enp|eno|em)\d/;
+const VIRTUAL = /^(docker|veth|br-|virbr|tun|tap|cni|flannel|cali|vxlan|kube|lxc|vnet|wg|dummy)/;
+
 function ifaceDown(i: GuestInterface): boolean {
   return !i.adminUp || i.carrier === false || i.operState === 'DOWN' || i.operState === 'LOWERLAYERDOWN';
 }
@@ -23,8 +26,13 @@ function primaryIfaces(guest: GuestFacts, inst?: Instance): { iface: GuestInterf
       out.push({ iface: i, why: 'has the MAC of an attached ENI' });
   }
   if (out.length === 0) {
-    const eth0 = ifaces.find((i) => i.name === 'eth0' || i.name === 'ens5' || i.name === 'enp0s5');
-    if (eth0) out.push({ iface: eth0, why: 'is the primary NIC' });
+    // Without the cloud's view: every NIC that looks physical (eth*, ens*, enp*, eno*, em*) or holds a global address.
+    for (const i of ifaces) {
+      if (i.name === 'lo' || i.linkType === 'loopback' || VIRTUAL.test(i.name)) continue;
+      const holds = i.addresses.some((a) => a.scope === undefined || a.scope === 'global');
+      if (PHYSICAL.test(i.name) || holds)
+        out.push({ iface: i, why: holds ? 'holds a configured address' : 'is a network card' });
+    }
   }
   return out;
 }
@@ -166,10 +174,13 @@ export function dnsFindings(guest: GuestFacts): Finding[] {
     }
     return out;
   }
-  const timeouts = lookups.filter(
-    (l) => l.error === 'timeout' || l.error === 'no-servers' || l.error === 'unreachable',
-  );
-  if (timeouts.length === lookups.length || system.every((l) => l.error === 'timeout')) {
+  const unreachable = (l: { error?: string }) =>
+    l.error === 'timeout' || l.error === 'no-servers' || l.error === 'unreachable';
+  const timeouts = lookups.filter(unreachable);
+  // getent reports "not found" (exit 2) when every server timed out: with all per-server lookups unreachable, the
+  // system resolver's answer says nothing about the name.
+  const serversDead = perServer.length > 0 && perServer.every(unreachable);
+  if (timeouts.length === lookups.length || system.every((l) => l.error === 'timeout') || serversDead) {
     out.push(
       makeFinding({
         code: 'DNS_RESOLVER_UNREACHABLE',

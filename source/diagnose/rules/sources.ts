@@ -60,8 +60,15 @@ export function sourceFindings(s: Snapshot): Finding[] {
       if (f?.error) out.push(sourceFinding(`cloud:${String(key)}`, what, f.error, sev, f.source));
     }
   }
-  if (s.guestError)
-    out.push(sourceFinding('guest', 'the guest (SSH and Cloud Assistant)', s.guestError, 'warning', 'guest'));
+  if (s.guestError) {
+    const how =
+      s.target.kind === 'ssh'
+        ? 'the guest over SSH'
+        : s.target.kind === 'local'
+          ? 'this machine'
+          : 'the guest (SSH, then Cloud Assistant)';
+    out.push(sourceFinding('guest', how, s.guestError, 'warning', 'guest'));
+  }
   if (s.guest) {
     for (const [key, what] of GUEST_PARTS) {
       const f = s.guest[key] as Fact<unknown> | undefined;
