@@ -65,5 +65,47 @@ export function textReport(v: Verdict, opts: { color?: boolean } = {}): string {
     if (f.remedies.length)
       lines.push(`      ${dim('fix:')} ${f.remedies.map((r) => `netdoctor fix … --remedy ${r}`).join(', ')}`);
   }
+  if (v.scope) lines.push('', ...scopeLines(v.scope, { red, yellow, green, dim, bold }));
   return `${lines.join('\n')}\n`;
+}
+
+/** Member lines the text report shows before it summarises the rest. */
+const SCOPE_LINES = 12;
+
+type Paint = Record<'red' | 'yellow' | 'green' | 'dim' | 'bold', (s: string) => string>;
+
+/** `--scope`: the grade first (how big), then who is blocked and by what, then the caveats. */
+function scopeLines(s: NonNullable<Verdict['scope']>, p: Paint): string[] {
+  const grade =
+    s.grade === 'high' ? p.red('HIGH') : s.grade === 'medium' ? p.yellow('MEDIUM') : p.bold('LOW');
+  const where = s.zones.length ? ` in ${s.zones.length === 1 ? 'zone' : 'zones'} ${s.zones.join(', ')}` : '';
+  const out = [
+    `${p.bold(`Scope (${s.kind} ${s.resource.split(',').join(', ')})`)}  ${grade}  ${s.affected} of ${s.members.length} blocked${where}`,
+  ];
+  if (s.summary) out.push(`  ${s.summary}`);
+  const mark = { DROPPED: p.red('✘'), DELIVERED: p.green('✔'), UNKNOWN: p.yellow('?') };
+  // Blocked members come first; a big scope lists the first ones and counts the rest (--json has them all).
+  const shown = s.members.slice(0, SCOPE_LINES);
+  for (const m of shown)
+    out.push(
+      `  ${mark[m.result]} ${m.name ?? m.instanceId}  ${p.dim(`${m.instanceId}  ${m.zoneId}`)}  ${m.result}${
+        m.codes.length ? `  ${m.codes.join(' ')}` : ''
+      }${m.target ? p.dim('  (target)') : ''}${m.note ? p.dim(`  — ${m.note}`) : ''}`,
+    );
+  const rest = s.members.slice(shown.length);
+  if (rest.length) {
+    const n = (r: string) => rest.filter((m) => m.result === r).length;
+    const parts = (['DROPPED', 'UNKNOWN', 'DELIVERED'] as const)
+      .filter((r) => n(r))
+      .map((r) => `${n(r)} ${r}`);
+    out.push(`  ${p.dim(`… ${rest.length} more: ${parts.join(', ')} (--json lists every member)`)}`);
+  }
+  for (const c of s.causes ?? [])
+    out.push(
+      `  ${p.dim('cause:')} ${c.code}${c.rule ? ` ${c.rule}` : ''}${c.resource ? ` in ${c.resource}` : ''} — ${c.instanceIds.length} ${
+        c.instanceIds.length === 1 ? 'instance' : 'instances'
+      }${c.shared && s.affected > 1 ? ' (every blocked one)' : ''}`,
+    );
+  for (const n of s.notes ?? []) out.push(`  ${p.dim(`note: ${n}`)}`);
+  return out;
 }
