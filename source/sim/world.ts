@@ -106,13 +106,32 @@ export interface GuestWorld {
     nft?: unknown;
   };
   sockets: GuestSocketSpec[];
-  /** Bulk connections for scale scenarios: `count` ESTAB sockets to `localPort`. */
-  connections?: { count: number; localPort: number; state?: string; process?: string; pid?: number }[];
+  /**
+   * Bulk connections for scale scenarios. Inbound (the default): `count` sockets to `localPort` from many
+   * clients. Outbound (`peer` set): `count` sockets from this guest to one upstream `host:port`, each on its own
+   * local port taken from `net.ipv4.ip_local_port_range` (minus reserved and used ports), as connect() does.
+   */
+  connections?: {
+    count: number;
+    localPort?: number;
+    peer?: string;
+    state?: string;
+    process?: string;
+    pid?: number;
+  }[];
   services: GuestServiceSpec[];
   networkServices: GuestServiceSpec[];
   resolvConf: string;
-  /** What the guest's resolver can do: reachable nameservers and answers. */
-  dns: { reachable: boolean; answers: Record<string, string[]> };
+  /**
+   * What the guest's resolver can do: whether its nameservers answer at all, the names it resolves, and the
+   * response code for every other name (NXDOMAIN by default; SERVFAIL for a resolver whose upstream is broken,
+   * REFUSED for one that does not serve this client).
+   */
+  dns: {
+    reachable: boolean;
+    answers: Record<string, string[]>;
+    failure?: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED';
+  };
   hostsAllow: string;
   hostsDeny: string;
   conntrack: { count: number; max: number };

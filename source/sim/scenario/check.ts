@@ -115,18 +115,61 @@ export function checkWorld(r: Reader, w: World): void {
   if (w.instances.length && !w.instances.some((x) => x.id === w.target))
     r.fail('target', `"${w.target}" is not an instance of this scenario`);
   const b = w.expect.blocked;
+  const target = w.instances.find((x) => x.id === w.target);
   if (
     b?.resource &&
     !seen.has(b.resource) &&
-    !w.instances.some((x) => x.enis.some((n) => n.id === b.resource))
+    !w.instances.some((x) => x.enis.some((n) => n.id === b.resource)) &&
+    !guestNames(target).has(b.resource)
   )
-    r.fail('expect.blocked.resource', `"${b.resource}" is not a resource of this scenario`);
+    r.fail(
+      'expect.blocked.resource',
+      `"${b.resource}" is not a resource of this scenario (nor an interface or service of the target's guest)`,
+    );
   if (b?.rule) {
     const known =
       w.securityGroups.some((g) => g.rules.some((x) => x.id === b.rule)) ||
       w.networkAcls.some((a) => [...a.ingress, ...a.egress].some((x) => x.id === b.rule)) ||
-      w.routeTables.some((t) => t.entries.some((x) => x.id === b.rule));
+      w.routeTables.some((t) => t.entries.some((x) => x.id === b.rule)) ||
+      guestText(target).includes(b.rule);
     if (!known)
-      r.fail('expect.blocked.rule', `"${b.rule}" is not a rule, ACL entry or route entry of this scenario`);
+      r.fail(
+        'expect.blocked.rule',
+        `"${b.rule}" is not a rule, ACL entry or route entry of this scenario, nor text of the target's guest (firewall rules, hosts.allow/deny, resolv.conf, a service's config line)`,
+      );
   }
+}
+
+/** What a guest-side blocked hop can name as its resource: the target's interfaces, services and nameservers. */
+function guestNames(inst: World['instances'][number] | undefined): Set<string> {
+  const g = inst?.guest;
+  if (!g) return new Set();
+  const ns = g.resolvConf.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]);
+  return new Set(
+    [
+      ...g.interfaces.map((i) => i.name),
+      ...g.services.map((s) => s.name),
+      ...g.networkServices.map((s) => s.name),
+      ...ns,
+    ].filter((x): x is string => !!x),
+  );
+}
+
+/**
+ * The guest texts a blocked hop's rule can quote: firewall rules, hosts.allow/deny, resolv.conf and the resolver's
+ * failure code, services' config lines.
+ */
+function guestText(inst: World['instances'][number] | undefined): string {
+  const g = inst?.guest;
+  if (!g) return '';
+  return [
+    g.firewall.iptables ?? '',
+    g.firewall.ip6tables ?? '',
+    g.firewall.nft === undefined ? '' : JSON.stringify(g.firewall.nft),
+    g.hostsAllow,
+    g.hostsDeny,
+    g.resolvConf,
+    g.dns.failure ?? '',
+    ...g.services.map((s) => s.configLine?.text ?? ''),
+  ].join('\n');
 }

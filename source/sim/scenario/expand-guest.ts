@@ -325,14 +325,17 @@ export function expandGuest(
     networkServices: list('networkServices', (v, p) => service(r, v, p)),
     resolvConf: r.str(o, 'resolvConf', path),
     dns: (() => {
-      const d = r.obj(o.dns, join(path, 'dns'), ['reachable', 'answers']);
+      const d = r.obj(o.dns, join(path, 'dns'), ['reachable', 'answers', 'failure']);
       const answers = r.obj(d.answers ?? {}, join(path, 'dns.answers'));
-      return {
+      const out: GuestWorld['dns'] = {
         reachable: r.bool(d, 'reachable', join(path, 'dns'), true),
         answers: Object.fromEntries(
           present(answers).map(([k]) => [k, r.strs(answers, k, join(path, 'dns.answers'))]),
         ),
       };
+      if (d.failure !== undefined && d.failure !== null)
+        out.failure = r.oneOf(d, 'failure', join(path, 'dns'), ['NXDOMAIN', 'SERVFAIL', 'REFUSED'] as const);
+      return out;
     })(),
     hostsAllow: r.str(o, 'hostsAllow', path, ''),
     hostsDeny: r.str(o, 'hostsDeny', path, ''),
@@ -368,11 +371,19 @@ export function expandGuest(
   if (fw.nft !== undefined) g.firewall.nft = fw.nft;
   if (o.connections !== undefined)
     g.connections = list('connections', (v, p) => {
-      const c = r.obj(v, p, ['count', 'localPort', 'state', 'process', 'pid']);
-      const out: NonNullable<GuestWorld['connections']>[number] = {
-        count: r.num(c, 'count', p),
-        localPort: r.num(c, 'localPort', p),
-      };
+      const c = r.obj(v, p, ['count', 'localPort', 'peer', 'state', 'process', 'pid']);
+      const out: NonNullable<GuestWorld['connections']>[number] = { count: r.num(c, 'count', p) };
+      // Inbound bulk sockets name the local port they arrive on; outbound ones the upstream they go to.
+      if (c.peer !== undefined) {
+        out.peer = r.str(c, 'peer', p);
+        if (!/^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]):\d{1,5}$/.test(out.peer))
+          r.fail(join(p, 'peer'), `"${out.peer}" is not HOST:PORT (an IPv4 address, or [IPv6], and a port)`);
+        if (c.localPort !== undefined)
+          r.fail(
+            join(p, 'localPort'),
+            'give either peer (outbound: local ports come from the ephemeral range) or localPort (inbound), not both',
+          );
+      } else out.localPort = r.num(c, 'localPort', p);
       for (const k of ['state', 'process'] as const) {
         const s = r.optStr(c, k, p);
         if (s !== undefined) out[k] = s;

@@ -35,6 +35,11 @@ function resolverOptions(g: GuestWorld): { timeout: number; attempts: number } {
   return { timeout, attempts };
 }
 
+/** The response code for a name the resolver has no answer for. */
+function failureOf(g: GuestWorld): 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' {
+  return g.dns.failure ?? 'NXDOMAIN';
+}
+
 export interface Lookup {
   header: string;
   body: string;
@@ -75,7 +80,7 @@ export function renderNslookup(g: GuestWorld, name: string, server: string): Loo
   const ips = g.dns.answers[name];
   const top = `Server:\t\t${server}\nAddress:\t${server}#53\n`;
   if (!ips?.length)
-    return { header: `${head} rc=1 ms=30`, body: `${top}\n** server can't find ${name}: NXDOMAIN\n` };
+    return { header: `${head} rc=1 ms=30`, body: `${top}\n** server can't find ${name}: ${failureOf(g)}\n` };
   const answers = ips.map((ip) => `Name:\t${name}\nAddress: ${ip}`).join('\n');
   return { header: `${head} rc=0 ms=30`, body: `${top}\nNon-authoritative answer:\n${answers}\n` };
 }
@@ -88,7 +93,9 @@ export function renderDig(g: GuestWorld, name: string, server: string): Lookup {
       body: `;; communications error to ${server}#53: timed out\n;; no servers could be reached`,
     };
   const ips = g.dns.answers[name] ?? [];
-  const status = ips.length ? 'NOERROR' : 'NXDOMAIN';
+  const status = ips.length ? 'NOERROR' : failureOf(g);
+  // A resolver that refuses the client does not offer recursion either (no `ra`), and dig says so.
+  const refused = status === 'REFUSED';
   const lines = [
     '',
     `; <<>> DiG 9.18.28-1~deb12u2-Debian <<>> +time=2 +tries=1 @${server} ${name} A`,
@@ -96,7 +103,8 @@ export function renderDig(g: GuestWorld, name: string, server: string): Lookup {
     ';; global options: +cmd',
     ';; Got answer:',
     `;; ->>HEADER<<- opcode: QUERY, status: ${status}, id: 4242`,
-    `;; flags: qr rd ra; QUERY: 1, ANSWER: ${ips.length}, AUTHORITY: 0, ADDITIONAL: 1`,
+    `;; flags: qr rd${refused ? '' : ' ra'}; QUERY: 1, ANSWER: ${ips.length}, AUTHORITY: 0, ADDITIONAL: 1`,
+    ...(refused ? [';; WARNING: recursion requested but not available'] : []),
     '',
     ';; QUESTION SECTION:',
     `;${name}.\t\t\tIN\tA`,
