@@ -26,12 +26,19 @@ function sh(cmd, args, input) {
 
 let guarded = false;
 function guardOn() {
-  if (process.env.NETDOCTOR_NO_NET_GUARD || process.getuid?.() !== 0 || sh('sh', ['-c', 'command -v nft']).status !== 0) return;
+  if (
+    process.env.NETDOCTOR_NO_NET_GUARD ||
+    process.getuid?.() !== 0 ||
+    sh('sh', ['-c', 'command -v nft']).status !== 0
+  )
+    return;
   sh('nft', ['delete', 'table', 'inet', GUARD_TABLE]);
   const r = sh('nft', ['-f', '-'], GUARD);
   if (r.status === 0) {
     guarded = true;
-    process.stdout.write('network guard: outbound traffic limited to loopback and 198.18.0.0/15 while the tests run\n');
+    process.stdout.write(
+      'network guard: outbound traffic limited to loopback and 198.18.0.0/15 while the tests run\n',
+    );
   } else process.stdout.write(`network guard not installed: ${r.stderr.trim()}\n`);
 }
 function guardOff() {
@@ -45,14 +52,22 @@ const steps = [
   ['lint (biome)', 'npx', ['biome', 'check', '.']],
   ['typecheck (tsc)', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
   ['build (esbuild)', 'node', ['scripts/build.mjs']],
-  ['tests (vitest: unit, component, integration, host, e2e)', 'npx', ['vitest', 'run', ...process.argv.slice(2)], true],
+  [
+    'tests (vitest: unit, component, integration, host, e2e)',
+    'npx',
+    ['vitest', 'run', ...process.argv.slice(2)],
+    true,
+  ],
 ];
 const started = Date.now();
 for (const [name, cmd, args, needsGuard] of steps) {
   const t = Date.now();
   process.stdout.write(`\n▶ ${name}\n`);
   if (needsGuard) guardOn();
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' } });
+  const r = spawnSync(cmd, args, {
+    stdio: 'inherit',
+    env: { ...process.env, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' },
+  });
   if (needsGuard) guardOff();
   const s = ((Date.now() - t) / 1000).toFixed(1);
   if (r.status !== 0) {

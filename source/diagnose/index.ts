@@ -17,6 +17,7 @@ import {
   nicFindings,
   routeFindings,
 } from './rules/guest-health.js';
+import { configuredAddressFindings } from './rules/net-config.js';
 import { bandwidthFindings, eipFindings, instanceFindings, resourceFindings } from './rules/platform.js';
 import { sourceFindings } from './rules/sources.js';
 
@@ -111,17 +112,30 @@ function dnsPath(
     verdict.result = 'DROPPED';
     verdict.blockedAt = 'dns';
   } else if (hop.state !== 'OK' && verdict.result === 'DELIVERED') verdict.result = 'UNKNOWN';
-  return { verdict, findings: [...findings, ...dns.map((f) => ({ ...f, intentIds: [intent.id] }))] };
+  const netBlock = verdict.path.find((h) => h.state === 'BLOCKED' && h.hop !== 'dns');
+  const symptoms = dns.map((f) =>
+    netBlock
+      ? {
+          ...f,
+          intentIds: [intent.id],
+          remedies: [],
+          detail:
+            `${f.detail ?? ''} udp/53 to the resolver is blocked at ${netBlock.hop}: fix that first.`.trim(),
+        }
+      : { ...f, intentIds: [intent.id] },
+  );
+  return { verdict, findings: [...findings, ...symptoms] };
 }
 
 export function diagnose(snapshot: Snapshot, intents: Intent[]): Verdict {
   const env = pathEnv(snapshot);
   const verdicts: PathVerdict[] = [];
   let findings: Finding[] = [];
+  const pathFindings: Finding[] = [];
   for (const intent of intents) {
     const r = intent.toKind === 'dns' ? dnsPath(intent, snapshot, env) : buildPath(intent, env);
     verdicts.push(r.verdict);
-    findings.push(...r.findings);
+    pathFindings.push(...r.findings);
   }
 
   const inst = snapshot.cloud?.instance.value;
@@ -170,6 +184,8 @@ export function diagnose(snapshot: Snapshot, intents: Intent[]): Verdict {
   }
   const g = snapshot.guest;
   if (g) {
+    // Configured addresses first: for an address both checks miss, the kept evidence names the file and line.
+    findings.push(...configuredAddressFindings(g, inst));
     findings.push(...nicFindings(g, inst), ...routeFindings(g), ...conntrackFindings(g, at));
     if (!intents.some((i) => i.toKind === 'dns')) findings.push(...dnsFindings(g));
     const severe = findings.some(
@@ -194,7 +210,11 @@ export function diagnose(snapshot: Snapshot, intents: Intent[]): Verdict {
     }
   }
   findings.push(...sourceFindings(snapshot));
-  findings = mergeFindings(normaliseIds(findings, snapshot.target.instanceId));
+  // Findings about a resource come first so their titles win the merge; the paths add the intents they block.
+  findings = mergeFindings(normaliseIds([...findings, ...pathFindings], snapshot.target.instanceId));
+  const lost = findings.find((f) => f.code === 'GUEST_ADDRESS_MISSING' || f.code === 'GUEST_NIC_DOWN');
+  for (const f of findings)
+    if (f.code === 'NETWORK_SERVICE_DOWN' && lost) f.evidence = { ...f.evidence, explains: lost.id };
 
   const involved = new Set<string>();
   for (const f of findings) if (typeof f.evidence.resource === 'string') involved.add(f.evidence.resource);

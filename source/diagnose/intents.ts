@@ -3,7 +3,8 @@
  * (DESIGN.md §3): SSH from the operator, each listening service from the internet, outbound internet and DNS.
  */
 import type { Intent, IntentProtocol, Snapshot } from '../model/index.js';
-import { isLoopback, parseCidr, parseIp } from '../net/ip.js';
+import { isLoopback, isPrivateIp, parseCidr, parseIp } from '../net/ip.js';
+import { expectedEips } from './rules/platform.js';
 
 export const INTERNET = '0.0.0.0/0';
 
@@ -237,7 +238,18 @@ const PUBLIC_PORTS = new Set([
 export function defaultIntents(snapshot: Snapshot, ctx: IntentContext, extra: string[] = []): Intent[] {
   const out: Intent[] = [];
   for (const spec of extra) out.push(parseIntentSpec(spec, ctx));
-  out.push(inbound('tcp', ctx.sshPort ?? 22, 'me', ctx));
+  // A server with no public address is reached through the VPC (a jump host, a load balancer): inbound from the
+  // internet is not a default question for it; ask with --port/--from when it is.
+  const inst = snapshot.cloud?.instance.value;
+  const isPrivate =
+    !!inst &&
+    !inst.eip?.ip &&
+    inst.publicIps.length === 0 &&
+    !inst.enis.some((e) => e.publicIp) &&
+    // …unless it is meant to have one: an EIP that was bound to it, or the public address the operator typed.
+    expectedEips(snapshot, inst, snapshot.cloud?.eips.value ?? []).length === 0 &&
+    !(snapshot.target.query && parseIp(snapshot.target.query) && !isPrivateIp(snapshot.target.query));
+  if (!isPrivate) out.push(inbound('tcp', ctx.sshPort ?? 22, 'me', ctx));
   const ports = new Set<number>();
   for (const s of snapshot.guest?.sockets.value ?? []) {
     if (s.proto !== 'tcp' || s.state !== 'LISTEN' || isLoopback(s.local.address)) continue;
@@ -250,7 +262,8 @@ export function defaultIntents(snapshot: Snapshot, ctx: IntentContext, extra: st
       ports.add(443);
     }
   }
-  for (const p of [...ports].sort((a, b) => a - b)) out.push(inbound('tcp', p, 'internet', ctx));
+  if (!isPrivate)
+    for (const p of [...ports].sort((a, b) => a - b)) out.push(inbound('tcp', p, 'internet', ctx));
   out.push(outbound('tcp', 443, 'internet'));
   out.push(dnsIntent());
   return dedupe(out);

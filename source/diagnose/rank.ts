@@ -43,8 +43,11 @@ export function rankFindings(findings: Finding[], paths: PathVerdict[]): Finding
     return [tier, minIntent(f), hopIndex(f.hop), CONFIDENCE_ORDER[f.confidence]];
   };
 
-  const causes = findings.filter((f) => f.code !== 'RECENT_CHANGE');
-  const changes = findings.filter((f) => f.code === 'RECENT_CHANGE');
+  // A finding that explains another (a change that made a rule, a failed service behind a lost address) sits after it.
+  const linked = (f: Finding) =>
+    typeof f.evidence.explains === 'string' && findings.some((x) => x.id === f.evidence.explains);
+  const causes = findings.filter((f) => !linked(f));
+  const changes = findings.filter(linked);
   const cmp = (a: number[], b: number[]) => {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
     return 0;

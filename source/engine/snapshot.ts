@@ -3,6 +3,7 @@
  * being the cloud's dependent calls (instance → vSwitch → route entries) next to the guest's single round trip.
  */
 
+import { findInstances, toSourceError } from '../cloud/index.js';
 import type { Options } from '../commands/args.js';
 import { defaultIntents, intentsFromArgs, parseIntentSpec } from '../diagnose/intents.js';
 import type { Instance, Intent, Snapshot, SourceStatus } from '../model/index.js';
@@ -23,6 +24,21 @@ export function cliIntents(o: Options, me: string | undefined): Intent[] | undef
     ...(o.intent ?? []).map((s) => parseIntentSpec(s, ctx)),
   ];
   return list.length ? list : undefined;
+}
+
+async function addPeers(col: Collector, snapshot: Snapshot, intents: Intent[]): Promise<void> {
+  const ids = [
+    ...new Set(intents.flatMap((i) => [i.fromInstanceId, i.toInstanceId]).filter((x): x is string => !!x)),
+  ];
+  const client = col.setup.cloud;
+  if (!ids.length || !client || !snapshot.cloud) return;
+  const at = snapshot.at;
+  try {
+    const found = await Promise.all(ids.map((id) => findInstances(client, id)));
+    snapshot.cloud.peers = { source: 'ecs:DescribeInstances', at, value: found.flatMap((f) => f.instances) };
+  } catch (e) {
+    snapshot.cloud.peers = { source: 'ecs:DescribeInstances', at, error: toSourceError(e, client.secrets()) };
+  }
 }
 
 export async function collectOnce(col: Collector, o: Options, now = Date.now()): Promise<Collected> {
@@ -71,6 +87,8 @@ export async function collectOnce(col: Collector, o: Options, now = Date.now()):
   const intents =
     explicit ??
     defaultIntents(snapshot, { me: me.egressIp, sshPort: setup.ssh?.port }, setup.scenarioIntents);
+  // Instance-to-instance intents need the peer's private address and security groups.
+  await addPeers(col, snapshot, intents);
   // Listening services found in the guest that the early probes did not cover get their own probe.
   const late = intents.filter(
     (i) => i.direction === 'inbound' && i.protocol === 'tcp' && i.port && !earlyPorts.has(i.port),

@@ -61,10 +61,12 @@ export async function runFixCommand(positionals: string[], o: Options): Promise<
           .transport()!
           .run(s.lookup, { timeoutMs: 15_000 })
           .catch(() => undefined);
-        const out = r?.stdout.trim();
+        const out = r?.stdout.trim().split('\n').slice(0, 5).join('\n');
         s.instructions = [
           ...(s.instructions ?? []),
-          out ? `Found:\n${out}` : "No matching line found under /etc; look in the application's own config.",
+          out
+            ? `Found:\n${out.replace(/^/gm, '  ')}`
+            : "No matching line found under /etc; look in the application's own config.",
         ];
       }
     }

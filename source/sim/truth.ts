@@ -107,6 +107,32 @@ export function worldCloudFacts(world: World, inst: WorldInstance, now: number):
     ),
     assistant: f(src('assistant'), now, { online: inst.assistant.online, version: inst.assistant.version }),
   };
+  // RAM actions the scenario denies: the fact they feed is unavailable, as the real collector would report it.
+  const DENIABLE: [keyof CloudFacts, string[]][] = [
+    ['securityGroups', ['ecs:DescribeSecurityGroupAttribute']],
+    ['eips', ['vpc:DescribeEipAddresses']],
+    ['vSwitch', ['vpc:DescribeVSwitches']],
+    ['routeTables', ['vpc:DescribeRouteTableList', 'vpc:DescribeRouteEntryList']],
+    ['networkAcl', ['vpc:DescribeNetworkAcls', 'vpc:DescribeNetworkAclAttributes']],
+    ['natGateways', ['vpc:DescribeNatGateways', 'vpc:DescribeSnatTableEntries']],
+    ['metrics', ['cms:DescribeMetricList']],
+    ['events', ['actiontrail:LookupEvents']],
+    ['assistant', ['ecs:DescribeCloudAssistantStatus']],
+  ];
+  for (const [key, actions] of DENIABLE) {
+    const denied = actions.find((a) => world.deny.includes(a));
+    if (denied)
+      (cloud as unknown as Record<string, Fact<unknown>>)[key] = {
+        source: src(String(key)),
+        at: now,
+        error: {
+          code: 'Forbidden.RAM',
+          message: `User not authorized to operate on the specified resource.`,
+          ramAction: denied,
+          hint: `Grant ${denied} to the RAM user.`,
+        },
+      };
+  }
   const peers = world.instances.filter((i) => i.id !== inst.id && i.vpcId === inst.vpcId).map(instanceFact);
   if (peers.length) cloud.peers = f(src('peers'), now, peers);
   return cloud;

@@ -26,6 +26,7 @@ import {
   PROTO_NUM,
   type RuleStep,
   type Stage,
+  spansMeet,
   unknown,
   walkChain,
 } from './packet.js';
@@ -575,9 +576,44 @@ interface IptChainsView {
   chains: Record<string, IptChain>;
 }
 
+/** What a rule needs for `skip`: a target that only logs (always passes on), or its first match's addresses. */
+type SkipRule = 'noop' | { field: 'src' | 'dst'; family: 4 | 6; spans: readonly Span[] } | null;
+const skipCache = new WeakMap<IptChain, SkipRule[]>();
+
+function skipRules(chain: IptChain): SkipRule[] {
+  let info = skipCache.get(chain);
+  if (!info) {
+    info = chain.rules.map((r): SkipRule => {
+      if (!r.target || NOOP_TARGETS.has(r.target)) return 'noop';
+      // The address is the rule's first match (see matchers()): when it misses, nothing after it is asked.
+      const a = r.source ?? r.destination;
+      if (!a || a.negated) return null;
+      const parsed = addressListCached(a.value);
+      return parsed ? { field: r.source ? 'src' : 'dst', family: parsed.family, spans: parsed.spans } : null;
+    });
+    skipCache.set(chain, info);
+  }
+  return info;
+}
+
 function chainView(table: IptChainsView, ctx: IptablesOptions): ChainView<IptRule> {
   return {
     chain: (n) => table.chains[n],
+    skip(name, idx, piece, limit) {
+      const chain = table.chains[name];
+      if (!chain) return idx;
+      const info = skipRules(chain);
+      let k = idx;
+      for (; k < limit; k++) {
+        const s = info[k];
+        if (s === 'noop') continue;
+        if (s === null || s.family !== piece.family) break;
+        // An empty field matches everything (cut() of nothing leaves no part outside): step it.
+        const have = piece[s.field];
+        if (have.length === 0 || spansMeet(have, s.spans)) break;
+      }
+      return k;
+    },
     step(rule, piece) {
       const t = rule.target;
       if (!t || NOOP_TARGETS.has(t)) return [{ piece, action: { kind: 'next' } as Action }];

@@ -129,7 +129,19 @@ interface CompiledEntry {
 
 const DEFAULT_DECIDER: NaclDecider = { by: 'default' };
 
+const compiled = new WeakMap<AclEntry[], CompiledEntry[]>();
+
+/** A list's entries compiled once per snapshot: every intent evaluates both legs against the same lists. */
 function compile(list: AclEntry[]): CompiledEntry[] {
+  let c = compiled.get(list);
+  if (!c) {
+    c = compileList(list);
+    compiled.set(list, c);
+  }
+  return c;
+}
+
+function compileList(list: AclEntry[]): CompiledEntry[] {
   return list.map((entry, index) => {
     const c = parseCidrCached(entry.cidr);
     return {
@@ -220,6 +232,7 @@ function evaluateLeg(acl: NetworkAcl, spec: LegSpec, peerSet: AddrSet, exempt: S
 
   const pieces: Piece[] = [];
   const shadowed = new Map<string, NaclShadow>();
+  const known = new Uint8Array(entries.length);
   // Every (address, port) of the rest is decided exactly once.
   let total = spansSize(rest) * BigInt(portCount([legPorts]));
   let allowedWeight = 0n;
@@ -245,11 +258,18 @@ function evaluateLeg(acl: NetworkAcl, spec: LegSpec, peerSet: AddrSet, exempt: S
     for (const e of active) {
       const mine = portsOf(e);
       const policy = e.drop ? 'drop' : 'accept';
-      if (!shadowed.has(e.entry.id)) {
-        const lostTo = taken.find(
-          (t) => t.policy !== policy && t.ports.some((p) => portSpanOverlaps(p, mine)),
-        );
-        if (lostTo) shadowed.set(e.entry.id, { entry: e.entry, index: e.index, by: lostTo.decider });
+      // Once an entry's id is in `shadowed` it stays there: remember that by position, skip the lookup.
+      if (!known[e.index]) {
+        if (shadowed.has(e.entry.id)) known[e.index] = 1;
+        else {
+          const lostTo = taken.find(
+            (t) => t.policy !== policy && t.ports.some((p) => portSpanOverlaps(p, mine)),
+          );
+          if (lostTo) {
+            shadowed.set(e.entry.id, { entry: e.entry, index: e.index, by: lostTo.decider });
+            known[e.index] = 1;
+          }
+        }
       }
       if (!remaining.length) continue;
       const got = intersectPortSpans(remaining, mine);

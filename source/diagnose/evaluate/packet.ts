@@ -357,6 +357,15 @@ function cut(a: Span[], b: readonly Span[]): { inside: Span[]; outside: Span[] }
   return { inside, outside: a.slice(0, from).concat(subtractSpans(mid, b), a.slice(to)) };
 }
 
+/** Do sorted, disjoint `a` and sorted `b` share an element? (What `cut(a, b).inside.length > 0` says, unallocated.) */
+export function spansMeet(a: readonly Span[], b: readonly Span[]): boolean {
+  for (const y of b) {
+    const i = firstEndingAtOrAfter(a, y.lo);
+    if (i < a.length && a[i].lo <= y.hi) return true;
+  }
+  return false;
+}
+
 /** Splits a piece on an interval-set field: the part inside `set` (or outside when negated) matches. */
 export function matchSpans(p: Piece, field: SpanField, set: readonly Span[], negated = false): MatchResult {
   const { inside, outside } = cut(p[field], set);
@@ -436,6 +445,12 @@ export interface ChainView<R> {
   chain(name: string): { rules: readonly R[]; policy?: string | null } | undefined;
   /** One rule on one piece: the parts it matches get its action, the rest `next`. */
   step(rule: R, piece: Piece): RuleStep[];
+  /**
+   * Optional: the first rule index in [idx, limit) whose step could do anything but pass `piece` on unchanged
+   * (`limit` when none). Rules before it are passed over without stepping — a thousand-address blocklist costs a
+   * few comparisons per address, not a step each. Only ever asked for pieces without assumptions.
+   */
+  skip?(chain: string, idx: number, piece: Piece, limit: number): number;
 }
 
 /** How a piece ended in one base chain. */
@@ -518,6 +533,20 @@ export function walkChain<R>(view: ChainView<R>, base: string, piece: Piece, bud
     if (top.idx >= chain.rules.length) {
       work.push({ ...st, stack: st.stack.slice(0, -1) });
       continue;
+    }
+    if (view.skip && st.piece.assumptions.length === 0 && budget.steps > 0) {
+      // Rules passed over are charged to the budget as if stepped, so a too-large ruleset ends where it did.
+      const to = view.skip(
+        top.chain,
+        top.idx,
+        st.piece,
+        Math.min(chain.rules.length, top.idx + budget.steps),
+      );
+      if (to > top.idx) {
+        budget.steps -= to - top.idx;
+        work.push({ piece: st.piece, stack: [...st.stack.slice(0, -1), { ...top, idx: to }] });
+        continue;
+      }
     }
     if (--budget.steps < 0) {
       out.push({

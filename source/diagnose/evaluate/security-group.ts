@@ -134,8 +134,11 @@ interface CompiledRule {
 /** Rules of one direction that can match one protocol, in precedence order; tcp/udp also bucketed by port. */
 interface RuleIndex {
   all: CompiledRule[];
-  /** `byPort[p >> 10]`: the rules whose port range meets that 1,024-port bucket, in precedence order. */
-  byPort?: CompiledRule[][];
+  /**
+   * `byPort[p >> 10]`: the rules whose port range meets that 1,024-port bucket, in precedence order. Filled per
+   * bucket on first use: the usual intents (22, 80, 443, 53) all fall in bucket 0.
+   */
+  byPort?: (CompiledRule[] | undefined)[];
 }
 
 /** The groups of one ENI, compiled once and reused for every intent. */
@@ -235,13 +238,19 @@ function ruleIndex(pool: SgPool, dir: SgDirection, p: FlowProtocol): RuleIndex {
   if (cached) return cached;
   const all = (dir === 'egress' ? pool.egress : pool.ingress).filter((r) => protoMatches(r.proto, p));
   const idx: RuleIndex = { all };
-  if (hasPorts(p)) {
-    const byPort: CompiledRule[][] = Array.from({ length: BUCKETS }, () => []);
-    for (const r of all) for (let b = r.ports.from >> 10; b <= r.ports.to >> 10; b++) byPort[b].push(r);
-    idx.byPort = byPort;
-  }
+  if (hasPorts(p)) idx.byPort = new Array(BUCKETS);
   pool.index[dir][p] = idx;
   return idx;
+}
+
+/** The rules of one port bucket, built the first time a flow asks for a port in it. */
+function bucket(idx: RuleIndex, byPort: (CompiledRule[] | undefined)[], b: number): CompiledRule[] {
+  let list = byPort[b];
+  if (!list) {
+    list = idx.all.filter((r) => r.ports.from >> 10 <= b && b <= r.ports.to >> 10);
+    byPort[b] = list;
+  }
+  return list;
 }
 
 function hasPorts(p: FlowProtocol): boolean {
@@ -340,7 +349,7 @@ export function evaluateSg(pool: SgPool, flow: SgFlow): SgDecision {
   const idx = ruleIndex(pool, flow.direction, proto);
   const rules =
     idx?.byPort && flow.port !== undefined && flow.port >= 1 && flow.port <= 65535
-      ? idx.byPort[flow.port >> 10]
+      ? bucket(idx, idx.byPort, flow.port >> 10)
       : (idx?.all ?? []);
   for (const r of rules) {
     // Everything is decided and enough shadows are known: later rules cannot change the answer.

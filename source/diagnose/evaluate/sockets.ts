@@ -22,6 +22,12 @@ export interface SocketIndex {
   byPeer?: Map<string, { ports: number[]; timeWait: number }>;
 }
 
+/** unmapV4 without its regular expression for the common case: only `::ffff:…` (after trimming) can change. */
+function unmapFast(a: string): string {
+  const t = a.trim();
+  return t.charCodeAt(0) === 58 ? unmapV4(t) : t;
+}
+
 const isListening = (s: GuestSocket) =>
   (s.proto === 'tcp' && s.state === 'LISTEN') || (s.proto === 'udp' && s.state === 'UNCONN' && !s.peer.port);
 
@@ -31,19 +37,21 @@ export function indexSockets(sockets: readonly GuestSocket[]): SocketIndex {
   // locals and touch the records once per run. Keys still appear in first-seen order.
   const states: Record<string, number> = {};
   const tcpStates: Record<string, number> = {};
-  let run: string | undefined;
+  let run = '';
+  let inRun = false;
   let all = 0;
   let tcp = 0;
   const flush = () => {
-    if (run === undefined) return;
+    if (!inRun) return;
     states[run] = (states[run] ?? 0) + all;
     if (tcp) tcpStates[run] = (tcpStates[run] ?? 0) + tcp;
   };
   for (let i = 0; i < sockets.length; i++) {
     const s = sockets[i];
     const state = s.state;
-    if (state !== run) {
+    if (!inRun || state !== run) {
       flush();
+      inRun = true;
       run = state;
       all = 0;
       tcp = 0;
@@ -303,11 +311,25 @@ export function ephemeralUsage(idx: SocketIndex, settings: EphemeralSettings = {
   const reuse = settings.twReuse ?? '2';
   if (!idx.byPeer) {
     const byPeer = new Map<string, { ports: number[]; timeWait: number }>();
-    for (const s of idx.sockets) {
-      if (isListening(s) || !s.peer.port || s.local.port < 1024) continue;
-      const k = `${s.proto} ${unmapV4(s.peer.address)} ${s.peer.port}`;
-      let e = byPeer.get(k);
-      if (!e) byPeer.set(k, (e = { ports: [], timeWait: 0 }));
+    // Consecutive sockets to one peer (a pool of upstream connections) reuse the entry without a new key.
+    let lastProto = '';
+    let lastAddr = '';
+    let lastPort = -1;
+    let e: { ports: number[]; timeWait: number } | undefined;
+    const sockets = idx.sockets;
+    for (let i = 0; i < sockets.length; i++) {
+      const s = sockets[i];
+      // Cheapest tests first: most sockets of a busy server are clients of its own low ports.
+      if (s.local.port < 1024 || !s.peer.port || isListening(s)) continue;
+      const addr = s.peer.address;
+      if (!e || s.peer.port !== lastPort || addr !== lastAddr || s.proto !== lastProto) {
+        const k = `${s.proto} ${unmapFast(addr)} ${s.peer.port}`;
+        e = byPeer.get(k);
+        if (!e) byPeer.set(k, (e = { ports: [], timeWait: 0 }));
+        lastProto = s.proto;
+        lastAddr = addr;
+        lastPort = s.peer.port;
+      }
       e.ports.push(s.local.port);
       if (s.state === 'TIME-WAIT') e.timeWait++;
     }

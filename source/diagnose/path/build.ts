@@ -157,6 +157,13 @@ export function buildPath(intent: Intent, env: PathEnv): { verdict: PathVerdict;
   const peerInst = intent.fromInstanceId ?? intent.toInstanceId;
   const peer = peerInst ? env.cloud?.cloud.peers?.value?.find((p) => p.id === peerInst) : undefined;
   const probe = probeFor(intent, s);
+  // The guest evaluates packets between real addresses: the peer instance's private address stands in for it.
+  const peerCidr = peer?.privateIps[0] ? `${peer.privateIps[0]}/32` : undefined;
+  const concrete: Intent = peerCidr
+    ? intent.fromInstanceId
+      ? { ...intent, from: peerCidr }
+      : { ...intent, to: peerCidr }
+    : intent;
   if (intent.direction === 'inbound' || (intent.direction === 'internal' && intent.fromInstanceId)) {
     const internet = intent.direction === 'inbound';
     const from = intent.from ?? '0.0.0.0/0';
@@ -170,7 +177,7 @@ export function buildPath(intent: Intent, env: PathEnv): { verdict: PathVerdict;
     const running = !env.cloud || env.cloud.inst.status === 'Running';
     const g =
       env.guest && running
-        ? guestInbound(intent, env.guest)
+        ? guestInbound(concrete, env.guest)
         : guestUnseen(true, running ? env.guestWhy : 'the instance is not running');
     const head: Segment = {
       hops: internet ? [operatorHop(intent, s), internetHop(probe)] : [],
@@ -194,7 +201,7 @@ export function buildPath(intent: Intent, env: PathEnv): { verdict: PathVerdict;
     const running = !env.cloud || env.cloud.inst.status === 'Running';
     const g =
       env.guest && running
-        ? guestOutbound(intent, env.guest, gdst)
+        ? guestOutbound(concrete, env.guest, gdst)
         : guestUnseen(false, running ? env.guestWhy : 'the instance is not running');
     const tail: Segment = {
       hops: internal

@@ -4,6 +4,7 @@
  * Hops whose facts are missing are NOT_CHECKED with why — never OK.
  */
 import type { CloudFacts, Fact, Finding, Hop, Instance, Intent } from '../../model/index.js';
+import { inCidr, isPrivateIp } from '../../net/ip.js';
 import { evaluateInternetEgress, evaluatePublicIngress, type InternetFacts } from '../evaluate/internet.js';
 import { evaluateNacl, type NaclLegDecision } from '../evaluate/nacl.js';
 import { evaluateSg, type SgDecision, type SgPool } from '../evaluate/security-group.js';
@@ -252,6 +253,8 @@ export function cloudOutbound(
       fwd.hops.push(
         notChecked('vpc-route', 'forward', 'cloud-network', why(ctx.cloud.routeTables, 'route tables')),
       );
+  } else if (dest !== '0.0.0.0/0' && isPrivateIp(dest.replace(/\/\d+$/, ''))) {
+    fwd.hops.push(...privateRoute(intent, ctx, dest.replace(/\/\d+$/, ''), fwd));
   } else {
     const eg = evaluateInternetEgress(internetFacts(ctx), {
       destination: dest === '0.0.0.0/0' ? undefined : dest,
@@ -264,6 +267,40 @@ export function cloudOutbound(
   if (n.ret) ret.hops.push(n.ret);
   ret.findings.push(...n.findings.filter((f) => f.hop === 'nacl-in'));
   return { forward: fwd, ret };
+}
+
+/**
+ * A private destination is not internet traffic: Alibaba's service addresses (100.64.0.0/10: the VPC DNS resolvers,
+ * metadata, yum mirrors) are reached inside the region; other private addresses go by the VPC's routes — a system
+ * route inside the VPC, or a custom route to a peer VPC, VPN or on-premises network.
+ */
+function privateRoute(intent: Intent, ctx: CloudCtx, ip: string, into: Segment): Hop[] {
+  if (inCidr(ip, '100.64.0.0/10'))
+    return [
+      ok(
+        'vpc-route',
+        'forward',
+        'cloud-network',
+        `${ip} is an Alibaba Cloud service address (100.64.0.0/10), reached inside the region without internet access.`,
+        { address: ip },
+      ),
+    ];
+  const vsw = ctx.cloud.vSwitch.value;
+  const tables = ctx.cloud.routeTables.value;
+  if (!vsw || !tables)
+    return [notChecked('vpc-route', 'forward', 'cloud-network', why(ctx.cloud.routeTables, 'route tables'))];
+  const system = tables.some((t) =>
+    t.entries.some((e) => String(e.type).toLowerCase() === 'system' && inCidr(ip, e.destination)),
+  );
+  const d = evaluateVpcRoute({
+    tables,
+    vSwitch: vsw,
+    destination: ip,
+    kind: system || (vsw.cidr && inCidr(ip, vsw.cidr)) ? 'vpc' : 'external',
+  });
+  const hop = hopFrom('vpc-route', 'forward', 'cloud-network', d);
+  if (d.code && hop.state !== 'OK') into.findings.push(findingFrom(intent, hop, d.code));
+  return [hop];
 }
 
 /** [R8] Outbound TCP 25 is restricted by the platform by default, whatever the groups say. */

@@ -143,6 +143,27 @@ function firewallSegment(
   };
 }
 
+/**
+ * A full connection-tracking table drops new connections before any rule sees them: the inbound firewall hop is
+ * blocked (likely: it depends on the moment) even when the rules accept.
+ */
+function conntrackOnPath(intent: Intent, ctx: GuestCtx, seg: Segment): void {
+  const ct = ctx.guest.conntrack.value;
+  const full = (ctx.guest.kernelLog.value ?? []).filter(
+    (l) => l.kind === 'conntrack-full' || /nf_conntrack: table full/.test(l.text),
+  );
+  const ratio = ct && ct.max > 0 ? ct.count / ct.max : 0;
+  const hop = seg.hops[0];
+  if (!hop || hop.state === 'BLOCKED' || (ratio < 0.95 && full.length === 0)) return;
+  hop.state = 'BLOCKED';
+  hop.confidence = 'likely';
+  hop.detail = `the connection-tracking table is ${ct ? `at ${ct.count}/${ct.max}` : 'full'}${full.length ? ` ("${full[full.length - 1].text}")` : ''}: new connections are dropped before the rules see them`;
+  hop.evidence = { ...hop.evidence, conntrack: ct, lines: full.slice(-3).map((l) => l.text) };
+  seg.findings.push(
+    findingFrom(intent, hop, 'CONNTRACK_TABLE_FULL', { key: 'conntrack', remedies: ['guest-conntrack-max'] }),
+  );
+}
+
 function routeBack(intent: Intent, ctx: GuestCtx, client: string): Segment {
   const routes = ctx.guest.routes.value;
   if (!routes)
@@ -186,6 +207,7 @@ export function guestInbound(intent: Intent, ctx: GuestCtx): { forward: Segment;
   };
   add(nicHop(intent, ctx, 'forward'), fwd);
   const fw = firewallSegment(intent, ctx, true);
+  conntrackOnPath(intent, ctx, fw.forward);
   add(fw.forward, fwd);
 
   const proto = intent.protocol === 'udp' ? 'udp' : 'tcp';
@@ -216,13 +238,18 @@ export function guestInbound(intent: Intent, ctx: GuestCtx): { forward: Segment;
       const d = tcpWrappersHop(v);
       const th = hopFrom('tcp-wrappers', 'forward', 'guest', d);
       fwd.hops.push(th);
-      if (d.code && th.state !== 'OK')
+      if (d.code && th.state !== 'OK') {
+        // For one client (you), allow that client in hosts.allow; removing a `sshd: ALL` line would open it to all.
+        const one = intent.fromKind === 'me' || intent.fromKind === 'cidr' ? intent.from : undefined;
+        const remedies = one
+          ? [`guest-hosts-allow:${daemon}:${one}`]
+          : v.rule
+            ? [`guest-hosts-deny-remove:${v.rule.file}:${v.rule.line}`]
+            : [];
         fwd.findings.push(
-          findingFrom(intent, th, d.code, {
-            key: `${daemon}:${v.rule?.line ?? ''}`,
-            remedies: v.rule ? [`guest-hosts-deny-remove:${v.rule.file}:${v.rule.line}`] : [],
-          }),
+          findingFrom(intent, th, d.code, { key: `${daemon}:${v.rule?.line ?? ''}`, remedies }),
         );
+      }
     } else if (l.status === 'listening') {
       fwd.hops.push(
         notChecked(

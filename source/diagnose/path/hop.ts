@@ -71,6 +71,9 @@ const TITLES: Partial<Record<FindingCode, string>> = {
   SERVICE_LOOPBACK_ONLY: 'Listener is bound to loopback only for',
   SERVICE_DOWN: 'The service behind',
   GUEST_DEFAULT_ROUTE_MISSING: 'No default route for',
+  EIP_ASSOCIATED_ELSEWHERE: 'The expected EIP is bound to another resource: no public address for',
+  EIP_NOT_ASSOCIATED: 'The expected EIP is not bound: no public address for',
+  CONNTRACK_TABLE_FULL: 'Connection tracking table full: new connections dropped for',
   GUEST_NIC_DOWN: 'Interface down for',
   GUEST_ADDRESS_MISSING: 'Address missing for',
   EPHEMERAL_PORTS_EXHAUSTED: 'Ephemeral ports exhausted for',
@@ -93,19 +96,19 @@ export function findingFrom(
   opts: { key?: string; remedies?: string[]; advice?: string[]; title?: string } = {},
 ): Finding {
   const rule = hop.evidence.rule as { id?: string; line?: number; handle?: number } | undefined;
+  // Key on what decided (a rule, an entry, a chain policy, a default), so intents it blocks alike share one finding.
+  const decider =
+    rule?.id ??
+    (rule?.line !== undefined
+      ? `line${rule.line}`
+      : rule?.handle !== undefined
+        ? `handle${rule.handle}`
+        : undefined) ??
+    (typeof hop.evidence.stage === 'string' ? `policy ${hop.evidence.stage}` : undefined) ??
+    (typeof hop.evidence.decider === 'string' ? `${hop.evidence.decider}:${hop.leg}` : undefined);
   const key =
     opts.key ??
-    [
-      hop.evidence.resource,
-      rule?.id ??
-        (rule?.line !== undefined
-          ? `line${rule.line}`
-          : rule?.handle !== undefined
-            ? `handle${rule.handle}`
-            : undefined),
-      intent.protocol,
-      intent.port,
-    ]
+    [hop.evidence.resource, decider ?? `${intent.protocol}:${intent.port ?? 'any'}`]
       .filter((x) => x !== undefined)
       .join(':');
   return makeFinding({

@@ -13,8 +13,7 @@ export function expectedOutcome(result: PathResult, blocked?: Hop): string[] {
     case 'service':
       return ['refused'];
     case 'tcp-wrappers':
-      // tcpd accepts the connection, then closes it without a banner.
-      return ['reset', 'delivered'];
+    // tcpd accepts the connection, then closes it without a banner.      return ['delivered', 'reset'];
     case 'guest-firewall-in': {
       const v = (blocked.evidence.rule as { target?: string } | undefined)?.target;
       const lines = (blocked.evidence.lines as string[] | undefined) ?? [];

@@ -225,6 +225,7 @@ export function conntrackFindings(guest: GuestFacts, at: number): Finding[] {
     makeFinding({
       code: 'CONNTRACK_TABLE_FULL',
       severity,
+      key: 'conntrack',
       confidence: ratio >= 0.95 || fullLines.length ? 'certain' : 'likely',
       title: ct
         ? `Connection tracking table at ${Math.round(ratio * 100)}% (${ct.count}/${ct.max})`

@@ -264,6 +264,32 @@ export function hostsDenyPlan(ctx: PlanContext, id: string, file: string, line: 
   );
 }
 
+/** `guest-hosts-allow:<daemon>:<cidr>` — let exactly this client in, before hosts.deny is read. */
+export function hostsAllowPlan(ctx: PlanContext, id: string, daemon: string, cidr: string): Plan {
+  const client = cidr.replace(/\/(32|128)$/, '');
+  const line = `${daemon}: ${client}`;
+  return plan(
+    ctx,
+    id,
+    `Allow ${client} for ${daemon} in /etc/hosts.allow`,
+    `hosts.allow is read before hosts.deny: one line for exactly this client lets it in and keeps the deny rule for everyone else. Remove the line by hand when it is no longer needed.`,
+    [
+      {
+        id: 'append-allow',
+        title: `echo '${line}' >> /etc/hosts.allow`,
+        kind: 'guest',
+        command: `echo ${shq(line)} >> /etc/hosts.allow`,
+        diff: {
+          before: (ctx.snapshot.guest?.tcpWrappers.value?.allow ?? []).map((r) => r.raw),
+          after: [...(ctx.snapshot.guest?.tcpWrappers.value?.allow ?? []).map((r) => r.raw), line],
+        },
+        risk: 'low',
+        lockout: false,
+      },
+    ],
+  );
+}
+
 /** `guest-conntrack-max` — double the table. */
 export function conntrackPlan(ctx: PlanContext, id: string): Plan {
   const ct = ctx.snapshot.guest?.conntrack.value;
@@ -337,7 +363,7 @@ export function showBindPlan(ctx: PlanContext, id: string, proto: string, port: 
           `Find the line that binds ${addr} (below) and change it to 0.0.0.0:${port} (or the instance's private address).`,
           `Then restart it: systemctl restart ${proc?.name ?? 'SERVICE'}, and run netdoctor again.`,
         ],
-        lookup: `grep -rnE '(127\\.0\\.0\\.1|localhost)[:" ]+${port}\\b|(listen|bind|bind-address|host)[ =:"]+(127\\.0\\.0\\.1|localhost)' /etc${proc ? ` /proc/${proc.pid}/cmdline` : ''} 2>/dev/null | head -5`,
+        lookup: `grep -rnE '(127\\.0\\.0\\.1|localhost)[:" ]+${port}\\b|(listen|bind|bind-address|host)[ =:"]+(127\\.0\\.0\\.1|localhost)' /etc${proc ? ` /proc/${proc.pid}/cmdline` : ''} 2>/dev/null`,
       },
     ],
   );

@@ -10,6 +10,7 @@ import { type PlanContext, PlanError, regionOf } from './context.js';
 import {
   conntrackPlan,
   defaultRoutePlan,
+  hostsAllowPlan,
   hostsDenyPlan,
   iptablesDeletePlan,
   linkUpPlan,
@@ -72,6 +73,7 @@ const BUILDERS: Record<string, Builder> = {
   'guest-default-route': { arity: 2, build: (c, id, [gw, dev]) => defaultRoutePlan(c, id, gw, dev) },
   'guest-resolv-conf': { arity: 0, build: (c, id) => resolvConfPlan(c, id) },
   'guest-restart-network': { arity: 0, build: (c, id) => restartNetworkPlan(c, id) },
+  'guest-hosts-allow': { arity: 2, build: (c, id, [daemon, cidr]) => hostsAllowPlan(c, id, daemon, cidr) },
   'guest-hosts-deny-remove': {
     arity: 2,
     build: (c, id, [file, line]) => hostsDenyPlan(c, id, file, Number(line)),

@@ -356,6 +356,30 @@ export const GUEST_COMMANDS: GuestCommand[] = [
       return emit(ctx, out);
     },
   },
+  {
+    // grep -rnE PATTERN PATH…: searches the files the world knows about — the config lines of its services
+    // (where a listener's bind address lives) and the files a scenario wrote — as `path:line:text`.
+    name: 'grep',
+    run: (argv, ctx) => {
+      const args = argv.slice(1).filter((a) => !/^-[a-zA-Z]+$/.test(a));
+      const [pattern, ...paths] = args;
+      if (!pattern) return err('usage: grep [-rnE] PATTERN PATH…', 2);
+      let re: RegExp;
+      try {
+        re = new RegExp(pattern.replace(/\\b/g, '\\b'));
+      } catch {
+        return err(`grep: invalid regular expression: ${pattern}`, 2);
+      }
+      const under = (p: string) =>
+        paths.length === 0 || paths.some((root) => p === root || p.startsWith(`${root.replace(/\/$/, '')}/`));
+      const hits: string[] = [];
+      for (const svc of ctx.guest.services) {
+        const c = svc.configLine;
+        if (c && under(c.path) && re.test(c.text)) hits.push(`${c.path}:${c.line}:${c.text}`);
+      }
+      return hits.length ? ok(`${hits.join('\n')}\n`) : { code: 1 };
+    },
+  },
   { name: 'hostname', run: (_a, ctx) => ok(`${ctx.guest.hostname}\n`) },
   { name: 'uname', run: (a, ctx) => ok(`${a.includes('-r') ? (ctx.guest.kernel ?? '') : 'Linux'}\n`) },
   { name: 'id', run: (a) => ok(a.includes('-u') ? '0\n' : 'uid=0(root) gid=0(root) groups=0(root)\n') },

@@ -101,7 +101,7 @@ describe('gradeScope on the scope scenarios', () => {
     }
     expect(r.causes).toHaveLength(1);
     expect(r.causes![0]).toMatchObject({
-      id: `SG_INGRESS_DENIED:${WEB_SG}:${DROP_RULE}:tcp:443`,
+      id: `SG_INGRESS_DENIED:${WEB_SG}:${DROP_RULE}`,
       code: 'SG_INGRESS_DENIED',
       hop: 'sg-in',
       resource: WEB_SG,

@@ -61,9 +61,7 @@ describe('remedy plans', () => {
     expect(step.lockout).toBe(true);
     expect(step.undo?.api?.action).toBe('AuthorizeSecurityGroup');
     expect(step.diff?.before.length).toBe((step.diff?.after.length ?? 0) + 1);
-    expect(p.findingIds).toEqual([
-      'SG_INGRESS_DENIED:sg-bp1w3fxyigw34kdcz3f7:sgr-bp1z005mzaiieivmf1hf:tcp:443',
-    ]);
+    expect(p.findingIds).toEqual(['SG_INGRESS_DENIED:sg-bp1w3fxyigw34kdcz3f7:sgr-bp1z005mzaiieivmf1hf']);
   });
 
   it('storefront: restarting nginx in the simulated guest clears SERVICE_DOWN (verify says FIXED)', () => {
