@@ -4,6 +4,7 @@
  * named error while every other section still parses. Pure: time arrives in `opts.at`.
  */
 import type {
+  ConfiguredAddress,
   ConntrackStats,
   DnsLookup,
   EthtoolLink,
@@ -30,6 +31,7 @@ import { parseIpJsonLinks, parseIpJsonRoutes } from './parsers/ip-json.js';
 import { parseIpAddrText, parseIpRouteText, parseIpRule } from './parsers/ip-text.js';
 import { iptablesIsEmpty, parseIptablesSave, parseIptablesVersion } from './parsers/iptables-save.js';
 import { parseKernelLog } from './parsers/kernel-log.js';
+import { parseNetconfig, scrubNetconfigSecrets, splitNetconfigFiles } from './parsers/netconfig.js';
 import { parseNetstat } from './parsers/netstat.js';
 import { nftHasNativeRules, parseNftJson } from './parsers/nft.js';
 import { parseProcNetDev } from './parsers/proc-net-dev.js';
@@ -374,6 +376,15 @@ export function parseCollection(output: string, opts: { at: number; via: GuestVi
     isEmpty: (v) => Object.keys(v).length === 0,
   });
 
+  // Which address each interface should hold, by the guest's own configuration. A MAC or an ifindex in a file
+  // is resolved against the interfaces just read. Absent from collections that did not ask for it.
+  let configured: Fact<ConfiguredAddress[]> | undefined;
+  if (b.sec('netconfig')) {
+    const refs = (interfaces.value ?? []).map((i) => ({ name: i.name, index: i.index, mac: i.mac }));
+    configured = b.fact('netconfig', (s) => parseNetconfig(splitNetconfigFiles(s.stdout, split.id), refs));
+    if (configured.raw) configured.raw = scrubNetconfigSecrets(configured.raw);
+  }
+
   const facts: GuestFacts = {
     via: opts.via,
     interfaces,
@@ -393,6 +404,7 @@ export function parseCollection(output: string, opts: { at: number; via: GuestVi
     links,
     sysctls,
   };
+  if (configured) facts.configured = configured;
   if (system.hostname) facts.hostname = system.hostname;
   if (system.kernel) facts.kernel = system.kernel;
   if (system.os) facts.os = system.os;

@@ -289,6 +289,31 @@ export interface ConntrackStats {
   max: number;
 }
 
+/** Where a configured address was read (source/guest/parsers/netconfig.ts). */
+export type ConfiguredAddressSource = 'ifupdown' | 'netplan' | 'ifcfg' | 'nm' | 'networkd' | 'dhcp-lease';
+
+/**
+ * An IPv4 address the guest's own network configuration gives an interface: a static address in a config file,
+ * or the address of the interface's last DHCP lease. Compared with what the interface holds now, it says which
+ * address is missing without the cloud's view of the instance.
+ */
+export interface ConfiguredAddress {
+  /** The interface it applies to; empty when the file names only a MAC or an ifindex that no interface has. */
+  iface: string;
+  address: string;
+  prefixLen: number;
+  source: ConfiguredAddressSource;
+  /** Path of the file on the guest. */
+  file: string;
+  /** 1-based line of the address in `file` (a lease is read from the file's tail, so it has none). */
+  line?: number;
+  method: 'static' | 'dhcp';
+  /** The default gateway the same configuration gives the interface (a lease: its first router). */
+  gateway?: string;
+  /** The MAC the configuration is bound to, when it names one (HWADDR, mac-address, MACAddress, macaddress). */
+  mac?: string;
+}
+
 export type GuestVia = 'ssh' | 'assistant' | 'local';
 
 export interface GuestFacts {
@@ -314,4 +339,6 @@ export interface GuestFacts {
   netdev: Fact<NetDevCounters[]>;
   links: Fact<EthtoolLink[]>;
   sysctls: Fact<Record<string, string>>;
+  /** Addresses the network configuration and the last DHCP leases give each interface (older collections lack it). */
+  configured?: Fact<ConfiguredAddress[]>;
 }

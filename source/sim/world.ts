@@ -76,6 +76,23 @@ export interface GuestInterfaceSpec {
   /** CIDR notation: `172.16.1.10/24`. */
   addresses: string[];
   speedMbps?: number;
+  /**
+   * What the guest's network configuration gives this interface, when it differs from what it holds (a static
+   * config not applied, a DHCP lease the interface lost). Default: DHCP, with `addresses` as the last lease.
+   * Rendered the way the image writes it (source/sim/guest/render/netconfig.ts).
+   */
+  configured?: GuestConfiguredSpec;
+}
+
+export interface GuestConfiguredSpec {
+  /** DHCP (the last lease holds the address) or a static config file. */
+  method: 'dhcp' | 'static';
+  /** CIDRs the configuration gives (a lease: the first IPv4 one). */
+  addresses: string[];
+  /** The default gateway it names (default: the world's default route when it leaves through this interface). */
+  gateway?: string;
+  /** The MAC a static config file is bound to (ifcfg HWADDR, netplan match); default: the interface's own. */
+  mac?: string;
 }
 
 export interface GuestRouteSpec {

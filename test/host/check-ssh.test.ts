@@ -12,7 +12,7 @@
  * built and checked at once.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FindingCode } from '../../source/model/index.js';
@@ -69,6 +69,21 @@ interface Case {
 /** eth1's address in the NIC cases, and an outbound destination (198.19.0.0/16: nothing is sent to either). */
 const ETH1 = '198.19.250.2';
 const OUT_HOST = '198.19.1.1';
+/** eth1's gateway in the address-missing case (nothing answers there: no packet is sent to it). */
+const ETH1_GW = '198.19.250.1';
+/** /etc/network/interfaces of the address-missing host, as Debian's ifupdown reads it (eth0 is the harness's). */
+const ETH1_IFUPDOWN = `# interfaces(5) file used by ifup(8) and ifdown(8)
+# Include files from /etc/network/interfaces.d:
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+auto eth1
+iface eth1 inet static
+    address ${ETH1}/24
+    gateway ${ETH1_GW}
+`;
 
 const CASES: Case[] = [
   {
@@ -123,17 +138,29 @@ const CASES: Case[] = [
     evidence: () => new RegExp(`"resource":"eth1".*"address":"${ETH1.replace(/\./g, '\\.')}"`),
   },
   {
-    name: 'address missing (ip addr del of the checked address on eth1)',
+    // Configured the way Debian's ifupdown would: /etc/network/interfaces (an /etc/netns overlay of /etc/network)
+    // gives eth1 its address and the default gateway, and the route is up before the fault. `ip addr del` takes
+    // the address and, with eth1's last address, every route through it: nothing but the config file still
+    // says which address eth1 should hold.
+    name: 'address missing (ip addr del of the address /etc/network/interfaces gives eth1)',
     code: 'GUEST_ADDRESS_MISSING',
     intents: () => ['--port', '8080'],
-    prepare: (h) => addSecondNic(h, `${ETH1}/24`),
+    prepare: async (h) => {
+      await addSecondNic(h, `${ETH1}/24`);
+      await must(h, `ip route replace default via ${ETH1_GW} dev eth1`);
+      mkdirSync(join(h.etcDir, 'network'), { recursive: true });
+      await h.etc('network/interfaces', ETH1_IFUPDOWN);
+    },
     fault: async (g) => {
       await listen(g.host, '0.0.0.0', 8080);
       await must(g.host, `ip addr del ${ETH1}/24 dev eth1`);
     },
-    gap:
-      'with --ssh alone nothing says which address the guest should hold: diagnose checks the first address the ' +
-      'guest has (eth0 once eth1 lost its own), and GUEST_ADDRESS_MISSING needs the instance private addresses',
+    // The replies to the internet have no default route left.
+    blocks: () => ({ intent: 'in-tcp-8080-internet', at: 'guest-route' }),
+    evidence: () =>
+      new RegExp(
+        `"iface":"eth1","address":"${ETH1.replace(/\./g, '\\.')}".*"file":"/etc/network/interfaces","line":10,.*"lines":\\["/etc/network/interfaces line 10: address ${ETH1.replace(/\./g, '\\.')}/24"\\]`,
+      ),
   },
   {
     name: 'default route missing (ip route del default)',
@@ -154,13 +181,15 @@ const CASES: Case[] = [
     name: 'resolver unreachable, short resolver timeout (options timeout:1 attempts:1)',
     code: 'DNS_RESOLVER_UNREACHABLE',
     dns: 'silent',
-    resolv: 'options timeout:1 attempts:1',    intents: () => ['--intent', 'dns'],
+    resolv: 'options timeout:1 attempts:1',
+    intents: () => ['--intent', 'dns'],
     blocks: () => ({ intent: 'dns', at: 'dns' }),
   },
   {
     name: 'resolver unreachable, nothing on udp/53 at the nameserver (ICMP port unreachable)',
     code: 'DNS_RESOLVER_UNREACHABLE',
-    dns: 'none',    intents: () => ['--intent', 'dns'],
+    dns: 'none',
+    intents: () => ['--intent', 'dns'],
     blocks: () => ({ intent: 'dns', at: 'dns' }),
   },
   {

@@ -83,7 +83,9 @@ const LIB = [
   'j(){ h ip || nf ip; o=$(ip -j $1 2>/dev/null); case $o in \\[*) t ip-json; pl "$o";; *) t ip; ip ${2:-$1};; esac; }',
   // A small file without a process. Not for /proc/sys: dash reads a byte at a time, and an integer sysctl
   // file reads as empty past offset 0 (`read` would get its first digit only).
-  'p(){ while IFS= read -r l || [ -n "$l" ]; do pl "$l"; done <"$1"; }',
+  // p FILE N: only the first N lines (netconfig caps config files so).
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+  'p(){ _n=${2:--1}; while [ $_n != 0 ] && { IFS= read -r l || [ -n "$l" ]; }; do pl "$l"; _n=$((_n-1)); done <"$1"; }',
   'pa(){ for _f; do [ -e "$_f" ] && p "$_f"; done; true; }',
   // ok NAME: section NAME has already ended well in this run (its END line says rc=0).
   'ok(){ _r=; [ -r "$ND_T/$1.r" ] && read _r <"$ND_T/$1.r"; case "$_r " in *" rc=0 "*) return 0;; esac; return 1; }',

@@ -38,6 +38,9 @@ export const SECTION_INFO: Record<string, SectionInfo> = {
   'network-services': { what: 'the network service states (NetworkManager, systemd-networkd, network)' },
   libwrap: { what: 'which daemons link libwrap (ldd)', install: 'libc-bin / glibc-common (ldd)' },
   resolv: { what: 'the resolver configuration (/etc/resolv.conf)' },
+  netconfig: {
+    what: 'the network configuration files and DHCP leases (which address each interface should hold)',
+  },
   dns: { what: 'the test DNS lookups (getent, nslookup, dig)', install: 'bind-utils / dnsutils' },
   'hosts-allow': { what: '/etc/hosts.allow' },
   'hosts-deny': { what: '/etc/hosts.deny' },

@@ -10,7 +10,7 @@
  *   g SECS CMD… run CMD under `timeout` when there is one
  *   pl TEXT    print TEXT and a newline, as it is (echo would expand backslashes under dash)
  *   j ARGS [TEXT-ARGS]  `ip -j ARGS` when this ip prints JSON, else `ip TEXT-ARGS` (default ARGS)
- *   p FILE     print a small file without starting a process (the read builtin)
+ *   p FILE [N] print a small file (its first N lines) without starting a process (the read builtin)
  *   pa FILE…   p each FILE that exists (a glob of a body's scratch files)
  *   pp         set P to the pids that own listening sockets: read from the sockets section's output when it
  *              has run (it lists them already), else from one ss or netstat, cut by the shell
@@ -42,7 +42,7 @@ export const LANES = [
   'sockets services+libwrap+network-services',
   'connections socket-states',
   'iptables-version iptables ip6tables nft',
-  'ip-addr ip-link ip-route ip-route6 ip-rule',
+  'ip-addr ip-link ip-route ip-route6 ip-rule netconfig',
   'kernel-log ethtool',
   'system resolv hosts-allow hosts-deny conntrack sockstat netdev sysctl',
 ];
@@ -103,6 +103,24 @@ export const KERNEL_PATTERN =
 
 /** Interfaces not worth an ethtool call (container plumbing, bridges); keeps big hosts fast. */
 const SKIP_IFACES = 'lo|veth*|docker*|br-*|cali*|flannel*|cni*|virbr*|tun*|tap*|kube*|vxlan*|weave*|lxc*';
+
+/**
+ * The files that say which address each interface should hold (parsers/netconfig.ts): ifupdown, netplan, RHEL
+ * ifcfg, NetworkManager keyfiles, systemd-networkd, then the DHCP leases of dhclient (RHEL, Debian), networkd
+ * and NetworkManager.
+ */
+export const NETCONFIG_FILES = [
+  '/etc/network/interfaces',
+  '/etc/network/interfaces.d/*',
+  '/etc/netplan/*.yaml',
+  '/etc/sysconfig/network-scripts/ifcfg-*',
+  '/etc/NetworkManager/system-connections/*',
+  '/etc/systemd/network/*.network',
+  '/var/lib/dhclient/*.lease*',
+  '/var/lib/dhcp/dhclient*.lease*',
+  '/run/systemd/netif/leases/*',
+  '/var/lib/NetworkManager/*.lease',
+].join(' ');
 
 /** The sysctls read on every guest (besides each interface's rp_filter). */
 const SYSCTL_KEYS = [
@@ -276,6 +294,16 @@ i target
 if [ -L /etc/resolv.conf ]; then readlink -f /etc/resolv.conf 2>/dev/null || echo /etc/resolv.conf; else echo /etc/resolv.conf; fi
 i content
 p /etc/resolv.conf`,
+    },
+    {
+      name: 'netconfig',
+      timeout: 5,
+      // Configs from their start with the read builtin (a process per file would cost 5 ms each), 300 lines at
+      // most, so line numbers stay the file's; leases from their tail (the newest lease is last). Both end a
+      // file's last line even without a newline, so the next header starts a line of its own.
+      body: `t cat
+for f in ${NETCONFIG_FILES}; do [ -f "$f" ] && [ -r "$f" ] || continue; i "$f"
+case $f in *lease*) o=$(tail -n 40 "$f"); pl "$o";; *) p "$f" 300;; esac; done; true`,
     },
     {
       name: 'hosts-allow',

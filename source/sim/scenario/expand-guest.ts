@@ -272,6 +272,7 @@ export function expandGuest(
         'carrier',
         'addresses',
         'speedMbps',
+        'configured',
         '$remove',
         '$before',
         '$first',
@@ -286,6 +287,8 @@ export function expandGuest(
       if (i.mtu !== undefined) spec.mtu = r.num(i, 'mtu', p);
       if (i.carrier !== undefined) spec.carrier = r.bool(i, 'carrier', p, true);
       if (i.speedMbps !== undefined) spec.speedMbps = r.num(i, 'speedMbps', p);
+      if (i.configured !== undefined)
+        spec.configured = configuredSpec(r, i.configured, join(p, 'configured'));
       return spec;
     }),
     routes: list('routes', (v, p) => {
@@ -413,4 +416,23 @@ function expandAll(r: Reader, v: unknown, boot: number, path: string): unknown {
   if (v && typeof v === 'object' && !(v instanceof Date))
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expandAll(r, x, boot, join(path, k))]));
   return v;
+}
+
+/** An interface's `configured` (world.ts GuestConfiguredSpec): what its network configuration gives it. */
+function configuredSpec(
+  r: Reader,
+  v: unknown,
+  p: string,
+): NonNullable<GuestWorld['interfaces'][number]['configured']> {
+  const c = r.obj(v, p, ['method', 'addresses', 'gateway', 'mac']);
+  const method = r.str(c, 'method', p);
+  if (method !== 'dhcp' && method !== 'static') r.fail(join(p, 'method'), `is ${method}: say dhcp or static`);
+  const out: NonNullable<GuestWorld['interfaces'][number]['configured']> = {
+    method,
+    addresses: r.strs(c, 'addresses', p),
+  };
+  for (const [j, a] of out.addresses.entries()) r.cidr(a, `${join(p, 'addresses')}[${j}]`);
+  if (c.gateway !== undefined) out.gateway = r.ip(r.str(c, 'gateway', p), join(p, 'gateway'));
+  if (c.mac !== undefined) out.mac = r.str(c, 'mac', p);
+  return out;
 }

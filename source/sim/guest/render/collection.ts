@@ -18,6 +18,7 @@ import {
   renderIpRouteText,
   renderIpRule,
 } from './ip.js';
+import { renderNetconfig } from './netconfig.js';
 import { listeningUnits, renderLibwrap, renderServiceStatus, renderSystemctlShow } from './services.js';
 import {
   renderNetstatConnected,
@@ -209,6 +210,7 @@ const SECTIONS: Record<string, Renderer> = {
     rc: 0,
     ms: 0,
   }),
+  netconfig: (c) => ({ tool: 'cat', stdout: renderNetconfig(c.g, c.boot, c.item), rc: 0, ms: 10 }),
   'hosts-allow': (c) => ({ tool: 'cat', stdout: c.g.hostsAllow.replace(/\n$/, ''), rc: 0, ms: 0 }),
   'hosts-deny': (c) => ({ tool: 'cat', stdout: c.g.hostsDeny.replace(/\n$/, ''), rc: 0, ms: 0 }),
   conntrack: (c) => ({ tool: 'proc', stdout: renderConntrack(c.g), rc: 0, ms: 0 }),
