@@ -31,6 +31,12 @@ export interface CollectOptions {
   now: number;
   /** Share fetched groups, vSwitches, tables, ACLs and NAT lists with other collections. */
   cache?: CloudCache;
+  /**
+   * Called with the instance fact the moment it is read (DescribeInstances and DescribeNetworkInterfaces, in
+   * parallel), long before the rest of the collection: what needs only the instance's addresses (probes, the
+   * SSH target) can start then.
+   */
+  onInstance?: (instance: Fact<Instance>) => void;
 }
 
 const EIP_ID = /^eip-[0-9a-z]+$/i;
@@ -68,6 +74,7 @@ export async function collectCloudFacts(
       );
     return { value, error: enis.error };
   });
+  if (opts.onInstance) instance.then((f) => opts.onInstance?.(f)).catch(() => undefined);
 
   const groupIds = instP.then(async (inst) => {
     const fromEnis = await enisP.then(

@@ -10,6 +10,7 @@ import { type GuestSession, openGuest, simSshTarget } from '../guest/transport/a
 import type { Transport } from '../guest/transport/types.js';
 import type {
   CloudFacts,
+  Fact,
   Instance,
   Intent,
   OperatorInfo,
@@ -35,7 +36,11 @@ export interface Collector {
   probes: ProbeRunner;
   /** The operator's egress address (asked once, then cached). */
   me(): Promise<OperatorInfo>;
-  cloud(now: number): Promise<{ cloud?: CloudFacts; sources: SourceStatus[]; notes?: string[] }>;
+  /** `onInstance` gets the instance fact as soon as it is read, before the rest of the cloud collection. */
+  cloud(
+    now: number,
+    onInstance?: (instance: Fact<Instance>) => void,
+  ): Promise<{ cloud?: CloudFacts; sources: SourceStatus[]; notes?: string[] }>;
   guest(now: number, inst?: Instance): Promise<Pick<Snapshot, 'guest' | 'guestError' | 'sources'>>;
   probe(
     now: number,
@@ -166,11 +171,11 @@ export function createCollector(setup: Setup, o: Options): Collector {
       meP ??= findMyAddress({ given: o.me, echoUrl: o['echo-url'], sim: setup.advert });
       return meP;
     },
-    async cloud(now) {
+    async cloud(now, onInstance) {
       if (!setup.cloud || !setup.instanceId) return { sources: [] };
       const t0 = Date.now();
       const before = setup.cloud.records.length;
-      const cloud = await collectCloudFacts(setup.cloud, setup.instanceId, { now });
+      const cloud = await collectCloudFacts(setup.cloud, setup.instanceId, { now, onInstance });
       const notes = await sweepTemporaryRules(setup, cloud, now, o);
       const calls = setup.cloud.records.length - before;
       const err = cloud.instance.error;

@@ -67,9 +67,10 @@ export async function setupTarget(positionals: string[], o: Options): Promise<Se
     if (o.ssh) setup.ssh = parseSshSpec(o.ssh);
     if (o.scenario) {
       const { startSim } = await import('../sim/index.js');
+      const latency = simLatencyFromEnv(process.env);
       let sim: RunningSim;
       try {
-        sim = await startSim({ scenario: o.scenario, ssh: true });
+        sim = await startSim({ scenario: o.scenario, ssh: true, ...latency });
       } catch (e) {
         throw new ConfigError(
           `cannot load scenario "${o.scenario}": ${(e as Error).message}`,
@@ -123,7 +124,9 @@ export async function setupTarget(positionals: string[], o: Options): Promise<Se
       else setup.query = targetArg;
     }
     const cloud = setup.cloud!;
-    if (!setup.advert) setup.advert = await cloud.simAdvert().catch(() => undefined);
+    // Only an --endpoint can be a simulated region: without one the calls go to Alibaba's own endpoints, and
+    // asking would cost a whole round trip before the collection starts.
+    if (!setup.advert && o.endpoint) setup.advert = await cloud.simAdvert().catch(() => undefined);
     if (!setup.instanceId && setup.query) {
       const found = await findInstances(cloud, setup.query).catch((e: Error) => {
         throw new ConfigError(`cannot look up "${setup.query}": ${e.message}`);
@@ -145,6 +148,32 @@ export async function setupTarget(positionals: string[], o: Options): Promise<Se
     await setup.close();
     throw e;
   }
+}
+
+/**
+ * Injected simulator latency for benchmarks and demos of a slow region: `NETDOCTOR_SIM_LATENCY_MS` per API call,
+ * `NETDOCTOR_SIM_SSH_LATENCY_MS` per SSH round trip (see `Faults`). Unset: the scenario's own faults.
+ */
+export function simLatencyFromEnv(env: Record<string, string | undefined>): {
+  latencyMs?: number;
+  faults?: { sshLatencyMs: number };
+} {
+  const ms = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^\d{1,6}$/.test(v.trim()))
+      throw new ConfigError(
+        `${name}="${v}" is not a whole number of milliseconds`,
+        `Set it to e.g. 100, or unset it to keep the scenario's own latency.`,
+      );
+    return Number(v.trim());
+  };
+  const api = ms('NETDOCTOR_SIM_LATENCY_MS');
+  const ssh = ms('NETDOCTOR_SIM_SSH_LATENCY_MS');
+  return {
+    ...(api !== undefined ? { latencyMs: api } : {}),
+    ...(ssh !== undefined ? { faults: { sshLatencyMs: ssh } } : {}),
+  };
 }
 
 async function tryCloud(o: Options, region: string): Promise<CloudClient | undefined> {

@@ -43,7 +43,6 @@ async function addPeers(col: Collector, snapshot: Snapshot, intents: Intent[]): 
 
 export async function collectOnce(col: Collector, o: Options, now = Date.now()): Promise<Collected> {
   const setup = col.setup;
-  const meP = col.me();
   // The instance fact comes one round trip in, long before the rest of the cloud facts (vSwitch → route
   // entries, NAT → SNAT, events …): the SSH target (when it is the instance's address) and the probes (its
   // public address) start from it, not from the whole collection. Without a cloud side the collection's own
@@ -59,6 +58,10 @@ export async function collectOnce(col: Collector, o: Options, now = Date.now()):
   );
   const needsInstanceAddress = setup.kind === 'instance' && !setup.advert?.ssh && !setup.ssh;
   const guestP = needsInstanceAddress ? instanceP.then((inst) => col.guest(now, inst)) : col.guest(now);
+  // The operator's address is asked last, a turn of the event loop later: its first fetch() loads the HTTP
+  // client (tens of ms of CPU on a cold start), which would otherwise hold back the first API calls — the head
+  // of the longest chain — and the SSH handshake.
+  const meP = new Promise<void>((resolve) => setImmediate(resolve)).then(() => col.me());
 
   const me = await meP;
   const explicit = cliIntents(o, me.egressIp);

@@ -596,7 +596,8 @@ function skipRules(chain: IptChain): SkipRule[] {
   return info;
 }
 
-function chainView(table: IptChainsView, ctx: IptablesOptions): ChainView<IptRule> {
+/** How the walker sees one table (exported for the tests that check `skip` against plain stepping). */
+export function iptablesChainView(table: IptChainsView, ctx: IptablesOptions = {}): ChainView<IptRule> {
   return {
     chain: (n) => table.chains[n],
     skip(name, idx, piece, limit) {
@@ -664,7 +665,7 @@ export function iptablesStages(
   for (const [tname, cname, hook] of STAGES[direction]) {
     const table = rs.tables[tname];
     if (!table?.chains[cname]) continue;
-    const view = chainView(table, ctx);
+    const view = iptablesChainView(table, ctx);
     stages.push({
       label: `${v} ${tname} ${cname}`,
       view: 'iptables',

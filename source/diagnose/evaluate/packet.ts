@@ -146,6 +146,9 @@ const NOT_INTERNET_V4 = [
 
 let internetV4: Span[] | undefined;
 
+/** addrSpans by text: every packet of every intent names the guest's and the peer's addresses again. */
+const parsedAddrs = new Map<string, { family: 4 | 6; spans: Span[] } | null>();
+
 export function addrSpans(s: string): { family: 4 | 6; spans: Span[] } | undefined {
   if (s === 'internet') {
     if (!internetV4) {
@@ -156,10 +159,21 @@ export function addrSpans(s: string): { family: 4 | 6; spans: Span[] } | undefin
     return { family: 4, spans: internetV4 };
   }
   if (s === 'internet6') return addrSpans('2000::/3');
-  const c = parseCidr(unmapV4(s));
-  if (!c) return undefined;
-  const size = 1n << BigInt((c.family === 4 ? 32 : 128) - c.prefix);
-  return { family: c.family, spans: [{ lo: c.base, hi: c.base + size - 1n }] };
+  let r = parsedAddrs.get(s);
+  if (r === undefined) {
+    if (parsedAddrs.size > 10_000) parsedAddrs.clear();
+    const c = parseCidr(unmapV4(s));
+    const size = c ? 1n << BigInt((c.family === 4 ? 32 : 128) - c.prefix) : 0n;
+    // Shared between calls like the internet's spans (and frozen, so a caller that changed them would throw).
+    r = c
+      ? Object.freeze({
+          family: c.family,
+          spans: Object.freeze([Object.freeze({ lo: c.base, hi: c.base + size - 1n })]) as Span[],
+        })
+      : null;
+    parsedAddrs.set(s, r);
+  }
+  return r ?? undefined;
 }
 
 function portSpans(p: number | [number, number] | undefined): Span[] {

@@ -175,13 +175,23 @@ function addCidr(c: CompiledRule, text: string): void {
   else c.v6 = merged;
 }
 
+const PROTOCOLS = new Map<string, SgRule['protocol']>(
+  (['tcp', 'udp', 'icmp', 'icmpv6', 'gre', 'all'] as const).map((p) => [p, p]),
+);
+
+/** The lower-cased protocol as one of the literal strings the flows carry: compared by identity in the hot loop. */
+function protoName(p: unknown): SgRule['protocol'] {
+  const lower = String(p).toLowerCase();
+  return PROTOCOLS.get(lower) ?? (lower as SgRule['protocol']);
+}
+
 function compileRule(r: SgRule, opts: SgOptions): CompiledRule {
   const drop = String(r.policy).toLowerCase() === 'drop';
   const c: CompiledRule = {
     rule: r,
     rank: priorityOf(r) * 2 + (drop ? 0 : 1),
     drop,
-    proto: String(r.protocol).toLowerCase() as SgRule['protocol'],
+    proto: protoName(r.protocol),
     ports: portSpan(r.ports),
     srcPorts:
       r.sourcePorts && !(r.sourcePorts.from === -1 || r.sourcePorts.to === -1)
