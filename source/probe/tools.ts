@@ -6,7 +6,6 @@
 import { constants } from 'node:fs';
 import { access, realpath } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { execa } from 'execa';
 
 export interface ToolRun {
   /** stdout and stderr interleaved in arrival order (what a terminal would show). */
@@ -79,6 +78,7 @@ export async function runTool(file: string, args: string[], opts: RunToolOptions
   const started = performance.now();
   // Its own process group, killed whole at the deadline: a wrapper script (Debian's tcptraceroute.db is one)
   // would otherwise leave a child holding the output pipe open past the time bound.
+  const { execa } = await loadExeca();
   const sub = execa(file, args, {
     reject: false,
     all: true,
@@ -137,4 +137,11 @@ export async function runTool(file: string, args: string[], opts: RunToolOptions
 export function bareHost(host: string): string {
   const t = host.trim();
   return t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
+}
+
+/** execa (and its 120-odd modules) load on first use: `check` starts faster when no local tool is run. */
+let execaModule: Promise<typeof import('execa')> | undefined;
+function loadExeca(): Promise<typeof import('execa')> {
+  execaModule ??= import('execa');
+  return execaModule;
 }

@@ -2,7 +2,6 @@
  * The local transport: netdoctor running on the instance itself (a VNC or Workbench session, `--local`).
  * Commands run through `sh -c` like they would over SSH, with the same timeout, cancel and streaming.
  */
-import { execa } from 'execa';
 import type { RunOptions, RunResult, Transport, TransportStats } from './types.js';
 
 export interface LocalOptions {
@@ -74,6 +73,7 @@ export function openLocal(opts: LocalOptions = {}): LocalTransport {
       endGroup();
     }, ropts.timeoutMs ?? 30_000);
     try {
+      const { execa } = await loadExeca();
       const sub = execa(opts.shell ?? 'sh', ['-c', command], {
         reject: false,
         stripFinalNewline: false,
@@ -136,4 +136,11 @@ function abortError(): Error {
   const e = new Error('command cancelled');
   e.name = 'AbortError';
   return e;
+}
+
+/** execa (and its 120-odd modules) load on first use: `check` starts faster when no local tool is run. */
+let execaModule: Promise<typeof import('execa')> | undefined;
+function loadExeca(): Promise<typeof import('execa')> {
+  execaModule ??= import('execa');
+  return execaModule;
 }
