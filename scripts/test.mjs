@@ -45,7 +45,11 @@ function guardOff() {
   if (guarded) sh('nft', ['delete', 'table', 'inet', GUARD_TABLE]);
   guarded = false;
 }
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (guardOff(), process.exit(130)));
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    guardOff();
+    process.exit(130);
+  });
 process.on('exit', guardOff);
 
 const steps = [

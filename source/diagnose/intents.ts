@@ -223,7 +223,11 @@ export function intentsFromArgs(args: IntentArgs, ctx: IntentContext): Intent[] 
 
 function dedupe(intents: Intent[]): Intent[] {
   const seen = new Set<string>();
-  return intents.filter((i) => (seen.has(i.id) ? false : (seen.add(i.id), true)));
+  return intents.filter((i) => {
+    if (seen.has(i.id)) return false;
+    seen.add(i.id);
+    return true;
+  });
 }
 
 /** Well-known public service ports worth checking from the internet when something listens on them. */

@@ -54,7 +54,8 @@ export function createFixer(col: Collector, o: Options): Fixer {
       const deps = {
         cloud: setup.cloud,
         guest: async () => {
-          const t = col.transport() ?? (await col.guest(Date.now()), col.transport());
+          if (!col.transport()) await col.guest(Date.now());
+          const t = col.transport();
           if (!t) throw new Error('no way into the guest');
           return t;
         },

@@ -28,7 +28,7 @@ export function liveCollectors(
       const at = Date.now();
       if (!t || !prev?.guest) return {};
       const r = await t.run('cat /proc/net/dev', { timeoutMs: 5000 }).catch(() => undefined);
-      if (!r || r.code !== 0) return {};
+      if (r?.code !== 0) return {};
       const parsed = parseProcNetDev(r.stdout);
       return {
         guest: {

@@ -127,7 +127,8 @@ export function formatCidr(c: Cidr): string {
   return `${formatIp(c.family, c.base)}/${c.prefix}`;
 }
 
-const SPECIAL_V4 = [
+/** IPv4 blocks that are never a public internet address (the firewall evaluators' `internet` omits them). */
+export const SPECIAL_V4 = [
   '0.0.0.0/8',
   '10.0.0.0/8',
   '100.64.0.0/10',

@@ -84,7 +84,8 @@ export async function runFixCommand(positionals: string[], o: Options): Promise<
       {
         cloud: setup.cloud,
         guest: async () => {
-          const t = col.transport() ?? (await col.guest(Date.now()), col.transport());
+          if (!col.transport()) await col.guest(Date.now());
+          const t = col.transport();
           if (!t) throw new Error('no way into the guest');
           return t;
         },

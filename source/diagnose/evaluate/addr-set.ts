@@ -136,7 +136,7 @@ export function subtractSpans(a: readonly Span[], b: readonly Span[]): Span[] {
 }
 
 /** Index of the first span whose `hi` is ≥ `v` (binary search; spans are sorted and disjoint). */
-function firstReaching(spans: readonly Span[], v: bigint): number {
+export function firstReaching(spans: readonly Span[], v: bigint): number {
   let lo = 0;
   let hi = spans.length;
   while (lo < hi) {

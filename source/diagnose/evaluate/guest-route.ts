@@ -4,14 +4,17 @@
  * prohibit: an error to the sender; throw: on to the next rule), and the state of the device a route uses (a
  * route through a NIC without carrier leads nowhere). Also the return path of a reply to an internet client
  * (reverse-path filtering drops the request when the reply would leave by another NIC) and whether the address
- * the cloud assigned is present on an UP interface. Firewall marks are not known unless the caller says, so a
- * `fwmark` rule makes the answer uncertain. Pure.
+ * the cloud assigned is present on an UP interface (guest-address.ts). Firewall marks are not known unless the
+ * caller says, so a `fwmark` rule makes the answer uncertain. Pure.
  */
-import type { Confidence, GuestAddress, GuestInterface, GuestRoute, PolicyRule } from '../../model/index.js';
+import type { Confidence, GuestInterface, GuestRoute, PolicyRule } from '../../model/index.js';
 import { unmapV4 } from '../../net/ip.js';
 import { intersectSpans, type Span, subtractSpans } from './addr-set.js';
-import { addrSpans } from './packet.js';
+import { noCarrier } from './guest-address.js';
+import { addrSpans } from './piece.js';
 import type { HopDecision } from './types.js';
+
+export { type AddressCheck, checkAddress } from './guest-address.js';
 
 export interface RouteFacts {
   routes: GuestRoute[];
@@ -131,8 +134,7 @@ function devDown(facts: RouteFacts, r: GuestRoute): string | undefined {
   const i = iface(facts, r.dev);
   if (i) {
     if (!i.adminUp) return `${i.name} is administratively down`;
-    if (i.carrier === false || i.operState === 'DOWN' || i.operState === 'LOWERLAYERDOWN')
-      return `${i.name} has no carrier`;
+    if (noCarrier(i)) return `${i.name} has no carrier`;
     return undefined;
   }
   if (r.flags?.includes('linkdown') || r.flags?.includes('dead'))
@@ -328,77 +330,5 @@ export function routeHop(r: RouteResult): HopDecision {
     detail,
     evidence,
     ...(r.code ? { code: r.code } : {}),
-  };
-}
-
-export interface AddressCheck {
-  status: 'ok' | 'missing' | 'nic-down' | 'no-carrier' | 'tentative';
-  code?: 'GUEST_ADDRESS_MISSING' | 'GUEST_NIC_DOWN';
-  confidence: Confidence;
-  iface?: GuestInterface;
-  address?: GuestAddress;
-  detail: string;
-}
-
-/** Is the address the cloud assigned configured, usable, on an interface that is up with carrier? */
-export function checkAddress(interfaces: GuestInterface[], address: string): AddressCheck {
-  const want = unmapV4(address);
-  for (const i of interfaces) {
-    const a = i.addresses.find((x) => unmapV4(x.address) === want);
-    if (!a) continue;
-    const at = `${want}/${a.prefixLen} on ${i.name}`;
-    if (a.flags?.includes('dadfailed'))
-      return {
-        status: 'missing',
-        code: 'GUEST_ADDRESS_MISSING',
-        confidence: 'certain',
-        iface: i,
-        address: a,
-        detail: `${at} failed duplicate address detection and is not used`,
-      };
-    if (!i.adminUp)
-      return {
-        status: 'nic-down',
-        code: 'GUEST_NIC_DOWN',
-        confidence: 'certain',
-        iface: i,
-        address: a,
-        detail: `${at}, but ${i.name} is administratively down`,
-      };
-    if (i.carrier === false || i.operState === 'DOWN' || i.operState === 'LOWERLAYERDOWN')
-      return {
-        status: 'no-carrier',
-        code: 'GUEST_NIC_DOWN',
-        confidence: 'certain',
-        iface: i,
-        address: a,
-        detail: `${at}, but ${i.name} has no carrier (${i.operState})`,
-      };
-    if (a.flags?.includes('tentative'))
-      return {
-        status: 'tentative',
-        confidence: 'likely',
-        iface: i,
-        address: a,
-        detail: `${at} is still tentative (duplicate address detection running)`,
-      };
-    return { status: 'ok', confidence: 'certain', iface: i, address: a, detail: `${at}, ${i.name} is up` };
-  }
-  const have = interfaces
-    .filter((i) => i.name !== 'lo')
-    .map(
-      (i) =>
-        `${i.name}: ${
-          i.addresses
-            .filter((a) => a.family === (want.includes(':') ? 6 : 4))
-            .map((a) => `${a.address}/${a.prefixLen}`)
-            .join(', ') || 'none'
-        }`,
-    );
-  return {
-    status: 'missing',
-    code: 'GUEST_ADDRESS_MISSING',
-    confidence: 'certain',
-    detail: `no interface carries ${want} (${have.join('; ') || 'no interfaces'})`,
   };
 }

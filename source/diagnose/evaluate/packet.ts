@@ -1,16 +1,52 @@
 /**
- * The packet the guest-side evaluators answer for, and the machinery shared by the iptables and nftables
- * evaluators. A packet's source may be a whole CIDR ("any client on the internet") and its source port a
- * range, so evaluation carries *pieces*: sets of packets that behave alike. A rule that matches part of a piece
- * splits it (exactly, by address and port intervals); a match the evaluator cannot decide (a rate limit, an
- * ipset it has not seen) forks the piece under an explicit assumption. The verdict is certain only when every
- * piece ends the same way. Pure.
+ * The packet the guest-side evaluators answer for. A packet's source may be a whole CIDR ("any client on the
+ * internet") and its source port a range, so evaluation carries *pieces* (piece.ts): sets of packets that behave
+ * alike. A rule that matches part of a piece splits it (exactly, by address and port intervals); a match the
+ * evaluator cannot decide (a rate limit, an ipset it has not seen) forks the piece under an explicit assumption
+ * (piece-match.ts); chains are walked by walk.ts. The verdict is certain only when every piece ends the same way.
+ * This module turns packets into first pieces and derives the other packets of a connection (reply, later);
+ * it re-exports the piece, match and walker API for the evaluators. Pure.
  */
 import type { Intent } from '../../model/index.js';
-import { parseCidr, unmapV4 } from '../../net/ip.js';
-import { intersectSpans, type Span, spansSize, subtractSpans } from './addr-set.js';
+import type { Span } from './addr-set.js';
+import { addrSpans, type CtState, type Piece } from './piece.js';
 
-export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
+export {
+  type Assumption,
+  addrSpans,
+  assume,
+  type CtState,
+  clonePiece,
+  type NatNote,
+  type Piece,
+  shareOf,
+} from './piece.js';
+export {
+  ALL,
+  addrTypeSpans,
+  bool,
+  conjoin,
+  ifaceMatches,
+  type MatchResult,
+  matchSpans,
+  NONE,
+  negate,
+  type SpanField,
+  spansMeet,
+  unknown,
+} from './piece-match.js';
+export {
+  type Action,
+  type Budget,
+  type ChainView,
+  type FwAction,
+  HOOKS_BY_DIRECTION,
+  type Hook,
+  type Outcome,
+  type RuleStep,
+  type Stage,
+  walkChain,
+} from './walk.js';
 
 /** A packet (or a class of packets) as the guest's netfilter sees it. */
 export interface Packet {
@@ -71,110 +107,7 @@ export function protoName(n: number): string {
   );
 }
 
-/** Something the evaluator could not know and had to assume to go on. */
-export interface Assumption {
-  /** What was assumed, in words (`-m limit … (rate-dependent): assumed to match`). */
-  text: string;
-  /** Why the match cannot be decided. */
-  why: string;
-  /** Assumed to match (true) or not (false). */
-  matched: boolean;
-  rule?: unknown;
-  /** The rule as an operator reads it, filled in by the stage that evaluated it. */
-  line?: string;
-}
-
-export function assume(why: string, matched: boolean, rule: unknown): Assumption {
-  return { text: `${why}: assumed ${matched ? '' : 'not '}to match`, why, matched, rule };
-}
-
-export interface NatNote {
-  rule: unknown;
-  /** What the rule does, e.g. `REDIRECT to port 8080` or `DNAT to 10.0.0.5:80`. */
-  text: string;
-  /** New destination port when the rule rewrites it (the listener to check is then this one). */
-  dport?: number;
-  dst?: string;
-}
-
-/** A set of packets that behave alike so far. Address and port fields are interval sets. */
-export interface Piece {
-  family: 4 | 6;
-  proto: number;
-  direction: 'in' | 'out';
-  src: Span[];
-  dst: Span[];
-  sport: Span[];
-  dport: Span[];
-  iif?: string;
-  oif?: string;
-  ct: CtState;
-  /** conntrack status bits known to be set (`DNAT` once a DNAT rule applied). */
-  ctStatus: string[];
-  tcpFlags: string[];
-  icmpType?: number;
-  icmpCode?: number;
-  local: Span[];
-  /** undefined: a MARK/CONNMARK target may have changed it, so it is unknown. */
-  mark: number | undefined;
-  ctmark: number | undefined;
-  uid?: number;
-  gid?: number;
-  assumptions: Assumption[];
-  /** Softer caveats that lower a certain verdict to likely (an ingress device assumed, two views tied). */
-  caveats: string[];
-  nat: NatNote[];
-}
-
-const FULL: Record<4 | 6, Span[]> = {
-  4: [{ lo: 0n, hi: (1n << 32n) - 1n }],
-  6: [{ lo: 0n, hi: (1n << 128n) - 1n }],
-};
 const ALL_PORT_SPANS: Span[] = [{ lo: 0n, hi: 65535n }];
-
-/** Blocks that never appear as a public internet peer (RFC 6890 special-purpose, minus test/doc ranges). */
-const NOT_INTERNET_V4 = [
-  '0.0.0.0/8',
-  '10.0.0.0/8',
-  '100.64.0.0/10',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '224.0.0.0/3',
-];
-
-let internetV4: Span[] | undefined;
-
-/** addrSpans by text: every packet of every intent names the guest's and the peer's addresses again. */
-const parsedAddrs = new Map<string, { family: 4 | 6; spans: Span[] } | null>();
-
-export function addrSpans(s: string): { family: 4 | 6; spans: Span[] } | undefined {
-  if (s === 'internet') {
-    if (!internetV4) {
-      let spans = FULL[4];
-      for (const c of NOT_INTERNET_V4) spans = subtractSpans(spans, addrSpans(c)!.spans);
-      internetV4 = spans;
-    }
-    return { family: 4, spans: internetV4 };
-  }
-  if (s === 'internet6') return addrSpans('2000::/3');
-  let r = parsedAddrs.get(s);
-  if (r === undefined) {
-    if (parsedAddrs.size > 10_000) parsedAddrs.clear();
-    const c = parseCidr(unmapV4(s));
-    const size = c ? 1n << BigInt((c.family === 4 ? 32 : 128) - c.prefix) : 0n;
-    // Shared between calls like the internet's spans (and frozen, so a caller that changed them would throw).
-    r = c
-      ? Object.freeze({
-          family: c.family,
-          spans: Object.freeze([Object.freeze({ lo: c.base, hi: c.base + size - 1n })]) as Span[],
-        })
-      : null;
-    parsedAddrs.set(s, r);
-  }
-  return r ?? undefined;
-}
 
 function portSpans(p: number | [number, number] | undefined): Span[] {
   if (p === undefined) return ALL_PORT_SPANS;
@@ -312,442 +245,4 @@ export function laterPacket(p: Packet, nat: { dport?: number; dst?: string } = {
   if (nat.dport !== undefined || nat.dst !== undefined) r.ctStatus = ['DNAT'];
   if (p.protocol === 'icmp' || p.protocol === 'icmpv6') delete r.tcpFlags;
   return r;
-}
-
-export function clonePiece(p: Piece, patch: Partial<Piece> = {}): Piece {
-  return {
-    ...p,
-    ctStatus: p.ctStatus.slice(),
-    assumptions: p.assumptions.slice(),
-    caveats: p.caveats.slice(),
-    nat: p.nat.slice(),
-    ...patch,
-  };
-}
-
-export type SpanField = 'src' | 'dst' | 'sport' | 'dport';
-
-/** What a match says about a piece: all of it, none of it, a split, or "cannot tell". */
-export type MatchResult =
-  | { kind: 'all' }
-  | { kind: 'none' }
-  | { kind: 'split'; yes: Piece; no: Piece }
-  | { kind: 'unknown'; why: string };
-
-export const ALL: MatchResult = { kind: 'all' };
-export const NONE: MatchResult = { kind: 'none' };
-export const unknown = (why: string): MatchResult => ({ kind: 'unknown', why });
-export const bool = (b: boolean): MatchResult => (b ? ALL : NONE);
-
-/** First index of `a` whose span ends at or after `v` (spans are sorted and disjoint). */
-function firstEndingAtOrAfter(a: readonly Span[], v: bigint): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid].hi < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * `a ∩ b` and `a − b`. A piece carved by thousands of blocklist rules holds thousands of spans while each rule
- * names a few: only the stretch of `a` that `b` touches is recomputed, the rest is copied (or, when `b` touches
- * nothing, not even that).
- */
-function cut(a: Span[], b: readonly Span[]): { inside: Span[]; outside: Span[] } {
-  // Disjoint bounds (a blocklist address against one client): nothing to carve, nothing to allocate.
-  if (a.length === 0 || b.length === 0 || b[b.length - 1].hi < a[0].lo || b[0].lo > a[a.length - 1].hi)
-    return { inside: [], outside: a };
-  if (a.length < 16) return { inside: intersectSpans(a, b), outside: subtractSpans(a, b) };
-  const from = firstEndingAtOrAfter(a, b[0].lo);
-  let to = firstEndingAtOrAfter(a, b[b.length - 1].hi);
-  if (to < a.length && a[to].lo <= b[b.length - 1].hi) to++;
-  if (from >= to) return { inside: [], outside: a };
-  const mid = a.slice(from, to);
-  const inside = intersectSpans(mid, b);
-  if (inside.length === 0) return { inside, outside: a };
-  return { inside, outside: a.slice(0, from).concat(subtractSpans(mid, b), a.slice(to)) };
-}
-
-/** Do sorted, disjoint `a` and sorted `b` share an element? (What `cut(a, b).inside.length > 0` says, unallocated.) */
-export function spansMeet(a: readonly Span[], b: readonly Span[]): boolean {
-  for (const y of b) {
-    const i = firstEndingAtOrAfter(a, y.lo);
-    if (i < a.length && a[i].lo <= y.hi) return true;
-  }
-  return false;
-}
-
-/** Splits a piece on an interval-set field: the part inside `set` (or outside when negated) matches. */
-export function matchSpans(p: Piece, field: SpanField, set: readonly Span[], negated = false): MatchResult {
-  const { inside, outside } = cut(p[field], set);
-  const yes = negated ? outside : inside;
-  const no = negated ? inside : outside;
-  if (no.length === 0) return ALL;
-  if (yes.length === 0) return NONE;
-  return { kind: 'split', yes: clonePiece(p, { [field]: yes }), no: clonePiece(p, { [field]: no }) };
-}
-
-export function negate(r: MatchResult): MatchResult {
-  if (r.kind === 'all') return NONE;
-  if (r.kind === 'none') return ALL;
-  if (r.kind === 'split') return { kind: 'split', yes: r.no, no: r.yes };
-  return r;
-}
-
-/** Interface name patterns: iptables `eth+` and nft `eth*` are prefix wildcards. */
-export function ifaceMatches(name: string | undefined, pattern: string): boolean | undefined {
-  if (name === undefined) return undefined;
-  if (pattern.endsWith('+') || pattern.endsWith('*')) return name.startsWith(pattern.slice(0, -1));
-  return name === pattern;
-}
-
-/** Address type as the kernel's route lookup classes it (`-m addrtype`, `fib … type`). */
-export function addrTypeSpans(p: Piece, type: string): Span[] | undefined {
-  const t = type.toUpperCase();
-  const v4 = p.family === 4;
-  const c = (s: string) => addrSpans(s)!.spans;
-  const multicast = v4 ? c('224.0.0.0/4') : c('ff00::/8');
-  const broadcast = v4 ? c('255.255.255.255/32') : [];
-  const loop = v4 ? c('127.0.0.0/8') : c('::1/128');
-  const local = [...p.local, ...loop].sort((a, b) => (a.lo < b.lo ? -1 : 1));
-  const unspec = v4 ? c('0.0.0.0/32') : c('::/128');
-  if (t === 'LOCAL') return local;
-  if (t === 'MULTICAST') return multicast;
-  if (t === 'BROADCAST') return broadcast;
-  if (t === 'UNSPEC') return unspec;
-  if (t === 'UNICAST') {
-    let u = FULL[p.family];
-    for (const s of [multicast, broadcast, local, unspec]) u = subtractSpans(u, s);
-    return u;
-  }
-  return undefined;
-}
-
-/** Fraction of the original piece's (src × sport × dst × dport) space a piece covers. */
-export function shareOf(piece: Piece, whole: Piece): number {
-  let s = 1;
-  for (const f of ['src', 'dst', 'sport', 'dport'] as const) {
-    const w = Number(spansSize(whole[f]));
-    if (w > 0) s *= Number(spansSize(piece[f])) / w;
-  }
-  return s;
-}
-
-export type FwAction = 'accept' | 'drop' | 'reject';
-
-// ── chain walking, shared by the iptables and nftables evaluators ─────────────────────────────────────────────
-
-/** What a rule does to the part of a piece it matches. */
-export type Action =
-  | { kind: 'next' }
-  | { kind: 'verdict'; verdict: FwAction; rejectWith?: string }
-  | { kind: 'jump'; chain: string; goto?: boolean }
-  | { kind: 'return' }
-  | { kind: 'unknown'; why: string };
-
-export interface RuleStep {
-  piece: Piece;
-  action: Action;
-}
-
-/** How one ruleset exposes its chains to the walker. */
-export interface ChainView<R> {
-  /** Rules and policy of a chain; undefined when no such chain exists. */
-  chain(name: string): { rules: readonly R[]; policy?: string | null } | undefined;
-  /** One rule on one piece: the parts it matches get its action, the rest `next`. */
-  step(rule: R, piece: Piece): RuleStep[];
-  /**
-   * Optional: the first rule index in [idx, limit) whose step could do anything but pass `piece` on unchanged
-   * (`limit` when none). Rules before it are passed over without stepping — a thousand-address blocklist costs a
-   * few comparisons per address, not a step each. Only ever asked for pieces without assumptions.
-   */
-  skip?(chain: string, idx: number, piece: Piece, limit: number): number;
-}
-
-/** How a piece ended in one base chain. */
-export interface Outcome {
-  piece: Piece;
-  verdict: FwAction | 'unknown';
-  rejectWith?: string;
-  /** Why the walk could not decide (`unknown` only). */
-  why?: string;
-  /** The rule that decided (absent when the chain policy did). */
-  rule?: unknown;
-  /** The base chain whose policy decided. */
-  policy?: { chain: string; policy: string };
-  /** The chain path to the decision (calls and gotos still active), base chain first. */
-  path: string[];
-  /** Label of the stage (base chain) that decided, set by the pipeline. */
-  stage?: string;
-}
-
-export interface Budget {
-  /** Rule evaluations left; a ruleset that exhausts it gets an `unknown` outcome rather than a long stall. */
-  steps: number;
-}
-
-const MAX_DEPTH = 64;
-
-interface Frame {
-  chain: string;
-  idx: number;
-  /** Chains this frame stands for on the path: a goto replaces the frame but keeps where it came from. */
-  names: string[];
-}
-
-interface WalkState {
-  piece: Piece;
-  stack: Frame[];
-}
-
-const pathOf = (stack: Frame[], base: string) => (stack.length ? stack.flatMap((f) => f.names) : [base]);
-
-function policyVerdict(policy: string | null | undefined): FwAction | 'unknown' {
-  const p = (policy ?? 'accept').toLowerCase();
-  return p === 'accept' ? 'accept' : p === 'drop' ? 'drop' : 'unknown';
-}
-
-/**
- * Walks a base chain for a piece: rules in order, jumps (return to the rule after), gotos (return to the
- * caller's caller), RETURN, and the base chain's policy when the walk falls off its end.
- */
-export function walkChain<R>(view: ChainView<R>, base: string, piece: Piece, budget: Budget): Outcome[] {
-  const out: Outcome[] = [];
-  const work: WalkState[] = [{ piece, stack: [{ chain: base, idx: 0, names: [base] }] }];
-  const pending = new Map<string, WalkState>();
-  while (work.length) {
-    const st = work.pop()!;
-    if (st.piece.assumptions.length) pending.delete(stateKey(st));
-    if (st.stack.length === 0) {
-      const policy = view.chain(base)?.policy ?? 'accept';
-      const v = policyVerdict(policy);
-      out.push({
-        piece: st.piece,
-        verdict: v,
-        policy: { chain: base, policy: String(policy) },
-        path: [base],
-        ...(v === 'unknown' ? { why: `chain ${base} has the unrecognised policy ${policy}` } : {}),
-      });
-      continue;
-    }
-    const top = st.stack[st.stack.length - 1];
-    const chain = view.chain(top.chain);
-    if (!chain) {
-      out.push({
-        piece: st.piece,
-        verdict: 'unknown',
-        why: `chain ${top.chain} does not exist`,
-        path: pathOf(st.stack, base),
-      });
-      continue;
-    }
-    if (top.idx >= chain.rules.length) {
-      work.push({ ...st, stack: st.stack.slice(0, -1) });
-      continue;
-    }
-    if (view.skip && st.piece.assumptions.length === 0 && budget.steps > 0) {
-      // Rules passed over are charged to the budget as if stepped, so a too-large ruleset ends where it did.
-      const to = view.skip(
-        top.chain,
-        top.idx,
-        st.piece,
-        Math.min(chain.rules.length, top.idx + budget.steps),
-      );
-      if (to > top.idx) {
-        budget.steps -= to - top.idx;
-        work.push({ piece: st.piece, stack: [...st.stack.slice(0, -1), { ...top, idx: to }] });
-        continue;
-      }
-    }
-    if (--budget.steps < 0) {
-      out.push({
-        piece: st.piece,
-        verdict: 'unknown',
-        why: 'the ruleset is too large or too branchy to evaluate exactly',
-        path: pathOf(st.stack, base),
-      });
-      continue;
-    }
-    const rule = chain.rules[top.idx];
-    const steps = view.step(rule, st.piece);
-    const next: WalkState[] = [];
-    // Stacks and frames are never changed once made, so the pieces of one step share one advanced stack and
-    // one chain path (a blocklist walk takes a step per rule: no per-piece copies, no closures).
-    let advanced: Frame[] | undefined;
-    let path: string[] | undefined;
-    for (const { piece: p, action: a } of steps) {
-      switch (a.kind) {
-        case 'next':
-          advanced ??= [...st.stack.slice(0, -1), { ...top, idx: top.idx + 1 }];
-          next.push({ piece: p, stack: advanced });
-          break;
-        case 'return':
-          next.push({ piece: p, stack: st.stack.slice(0, -1) });
-          break;
-        case 'verdict':
-          path ??= pathOf(st.stack, base);
-          out.push({
-            piece: p,
-            verdict: a.verdict,
-            rule,
-            path,
-            ...(a.rejectWith ? { rejectWith: a.rejectWith } : {}),
-          });
-          break;
-        case 'unknown':
-          path ??= pathOf(st.stack, base);
-          out.push({ piece: p, verdict: 'unknown', why: a.why, rule, path });
-          break;
-        case 'jump': {
-          if (!view.chain(a.chain)) {
-            path ??= pathOf(st.stack, base);
-            out.push({
-              piece: p,
-              verdict: 'unknown',
-              why: `the rule ${a.goto ? 'goes' : 'jumps'} to chain ${a.chain}, which does not exist in this view`,
-              rule,
-              path,
-            });
-            break;
-          }
-          if (st.stack.length >= MAX_DEPTH) {
-            path ??= pathOf(st.stack, base);
-            out.push({
-              piece: p,
-              verdict: 'unknown',
-              why: 'chain jumps nest too deep (a loop?)',
-              rule,
-              path,
-            });
-            break;
-          }
-          const frame = a.goto
-            ? { chain: a.chain, idx: 0, names: [...top.names, a.chain] }
-            : { chain: a.chain, idx: 0, names: [a.chain] };
-          const from = a.goto
-            ? st.stack.slice(0, -1)
-            : (advanced ??= [...st.stack.slice(0, -1), { ...top, idx: top.idx + 1 }]);
-          next.push({ piece: p, stack: [...from, frame] });
-          break;
-        }
-      }
-    }
-    // Depth-first, in rule order: the first piece's continuation is explored first. A state that reaches a
-    // position where an identical piece already waits joins it (two ways past an undecidable match that meet
-    // again), which keeps chains of rate-limited LOG/jump rules linear instead of exponential.
-    for (let i = next.length - 1; i >= 0; i--) {
-      // Only pieces forked on an assumption can meet an identical twin; others never need the key.
-      if (!next[i].piece.assumptions.length) {
-        work.push(next[i]);
-        continue;
-      }
-      const k = stateKey(next[i]);
-      const waiting = pending.get(k);
-      if (waiting)
-        waiting.piece.assumptions = joinAssumptions(waiting.piece.assumptions, next[i].piece.assumptions);
-      else {
-        pending.set(k, next[i]);
-        work.push(next[i]);
-      }
-    }
-  }
-  return out;
-}
-
-const spanKey = (s: Span[]) => s.map((x) => `${x.lo}-${x.hi}`).join(',');
-
-function stateKey(st: WalkState): string {
-  const p = st.piece;
-  return [
-    st.stack.map((f) => `${f.chain}@${f.idx}`).join('/'),
-    spanKey(p.src),
-    spanKey(p.dst),
-    spanKey(p.sport),
-    spanKey(p.dport),
-    p.ct,
-    p.ctStatus.join(','),
-    p.mark,
-    p.ctmark,
-    p.caveats.join('|'),
-    p.nat.map((n) => n.text).join('|'),
-  ].join(' ');
-}
-
-/**
- * The assumptions under which a joined state is reached: either list. What both share stays; a matched /
- * not-matched pair of the same rule cancels (the state is reached either way); anything else left over is kept
- * as one "either" assumption, so the outcome is never mistaken for an unconditional one.
- */
-function joinAssumptions(a: Assumption[], b: Assumption[]): Assumption[] {
-  const same = (x: Assumption, y: Assumption) => x.rule === y.rule && x.why === y.why;
-  const common = a.filter((x) => b.some((y) => same(x, y) && x.matched === y.matched));
-  const onlyA = a.filter((x) => !common.includes(x));
-  const onlyB = b.filter((y) => !common.some((x) => same(x, y) && x.matched === y.matched));
-  const cancels =
-    onlyA.length === onlyB.length &&
-    onlyA.every((x) => onlyB.some((y) => same(x, y) && x.matched !== y.matched));
-  if (cancels && onlyA.length <= 1) return common;
-  const rest = [...onlyA, ...onlyB];
-  if (rest.length === 0) return common;
-  const first = rest[0];
-  const text = `either ${rest.map((x) => x.text).join(', or ')}`;
-  return [...common, { ...first, why: text, text }];
-}
-
-/**
- * Conjunction of matches over a piece, left to right as netfilter evaluates them: a definite "no" ends the
- * rule even when a later match is undecidable; an undecidable match forks the piece under an assumption.
- */
-export function conjoin(
-  piece: Piece,
-  matchers: ((p: Piece) => MatchResult)[],
-  rule: unknown,
-): { yes: Piece[]; no: Piece[] } {
-  let cand = [piece];
-  const no: Piece[] = [];
-  for (const m of matchers) {
-    const next: Piece[] = [];
-    for (const p of cand) {
-      const r = m(p);
-      if (r.kind === 'all') next.push(p);
-      else if (r.kind === 'none') no.push(p);
-      else if (r.kind === 'split') {
-        next.push(r.yes);
-        no.push(r.no);
-      } else {
-        next.push(clonePiece(p, { assumptions: [...p.assumptions, assume(r.why, true, rule)] }));
-        no.push(clonePiece(p, { assumptions: [...p.assumptions, assume(r.why, false, rule)] }));
-      }
-    }
-    cand = next;
-    if (cand.length === 0) break;
-  }
-  return { yes: cand, no };
-}
-
-export type Hook = 'ingress' | 'prerouting' | 'input' | 'output' | 'postrouting';
-
-/** The hooks a packet traverses, in order: local delivery, or locally generated. */
-export const HOOKS_BY_DIRECTION: Record<'in' | 'out', Hook[]> = {
-  in: ['ingress', 'prerouting', 'input'],
-  out: ['output', 'postrouting'],
-};
-
-/** One base chain on one hook: the unit the pipeline runs in priority order. */
-export interface Stage {
-  /** `iptables filter INPUT`, `nft inet filter input`. */
-  label: string;
-  view: 'iptables' | 'nft';
-  hook: Hook;
-  prio: number;
-  /** A NAT chain: it only rewrites (first packet of a connection), it never drops. */
-  nat: boolean;
-  /** IP families the chain sees (an `ip` table never sees IPv6). */
-  families: (4 | 6)[];
-  run(piece: Piece, budget: Budget): Outcome[];
-  /** The text an operator reads for a rule of this stage (iptables-save line, nft statement). */
-  describe(rule: unknown): string;
 }

@@ -51,7 +51,7 @@ function sgRemedies(d: SgDecision, intent: Intent, direction: 'ingress' | 'egres
   const rule = d.primary.by === 'rule' ? d.primary.rule : undefined;
   if (rule?.policy === 'drop') out.push(`sg-revoke:${rule.groupId}:${rule.id}`);
   const peer = direction === 'ingress' ? (intent.from ?? '0.0.0.0/0') : (intent.to ?? '0.0.0.0/0');
-  if (!rule || rule.policy !== 'drop')
+  if (rule?.policy !== 'drop')
     out.push(`sg-allow:${direction}:${intent.protocol}:${intent.port ?? -1}:${peer}`);
   return out;
 }

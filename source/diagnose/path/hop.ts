@@ -7,7 +7,6 @@ import type {
   Hop,
   HopId,
   Intent,
-  Layer,
   Severity,
 } from '../../model/index.js';
 import type { HopDecision } from '../evaluate/types.js';

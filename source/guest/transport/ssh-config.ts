@@ -2,17 +2,27 @@
  * OpenSSH client configuration (`~/.ssh/config`, ssh_config(5)): a parser and a resolver that answers
  * "how would `ssh ALIAS` connect?" the way OpenSSH does — first obtained value wins, IdentityFile and
  * the known-hosts lists accumulate, `Include` expands in place. Pure: the file system comes in as
- * functions, so the rules are testable without touching the operator's own files.
+ * functions, so the rules are testable without touching the operator's own files. The file syntax, patterns
+ * and tokens are read by ssh-config-syntax.ts.
  */
+import {
+  expandTokens,
+  matchPattern,
+  matchPatternList,
+  parseSshConfig,
+  type SshConfigEntry,
+  type Tokens,
+} from './ssh-config-syntax.js';
 import { parseJumpSpec, type SshEndpoint } from './ssh-target.js';
 
-export interface SshConfigEntry {
-  /** Lower-cased keyword. */
-  keyword: string;
-  args: string[];
-  file: string;
-  line: number;
-}
+export {
+  expandTokens,
+  matchPattern,
+  matchPatternList,
+  parseSshConfig,
+  type SshConfigEntry,
+  splitArgs,
+} from './ssh-config-syntax.js';
 
 /** What the resolver may read. `readFile` returns undefined for a missing file; `list` returns names in a dir. */
 export interface SshConfigFs {
@@ -73,114 +83,6 @@ export interface SshHostConfig {
 
 const DEFAULT_IDENTITIES = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss'];
 const MAX_INCLUDE_DEPTH = 16;
-
-/** Splits one argument string like OpenSSH's argv_split: whitespace separated, `"…"`/`'…'` quoting, `\` escapes. */
-export function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inToken = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && (s[i + 1] === '"' || s[i + 1] === '\\')) cur += s[++i];
-      else cur += c;
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      quote = c;
-      inToken = true;
-    } else if (c === '\\' && i + 1 < s.length && /[\s"'\\]/.test(s[i + 1])) {
-      cur += s[++i];
-      inToken = true;
-    } else if (/\s/.test(c)) {
-      if (inToken) out.push(cur);
-      cur = '';
-      inToken = false;
-    } else {
-      cur += c;
-      inToken = true;
-    }
-  }
-  if (inToken) out.push(cur);
-  return out;
-}
-
-/** Parses one config file into entries. Blank lines and `#` comments are skipped; `Keyword=value` is accepted. */
-export function parseSshConfig(text: string, file = 'config'): SshConfigEntry[] {
-  const entries: SshConfigEntry[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].trim();
-    if (!raw || raw.startsWith('#')) continue;
-    const m = /^([^\s=]+)(?:\s*=\s*|\s+)?(.*)$/.exec(raw);
-    if (!m) continue;
-    entries.push({ keyword: m[1].toLowerCase(), args: splitArgs(m[2]), file, line: i + 1 });
-  }
-  return entries;
-}
-
-/** OpenSSH `match_pattern`: `*` any run, `?` one character; case-sensitive (callers lower-case host names). */
-export function matchPattern(s: string, pattern: string): boolean {
-  let re = '^';
-  for (const c of pattern) {
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`${re}$`, 's').test(s);
-}
-
-/**
- * A pattern list (`Host a b !c`, or the comma list of `Match host a,b,!c`): true when some positive pattern
- * matches and no negated one does — a negated match vetoes, as in OpenSSH's match_pattern_list.
- */
-export function matchPatternList(name: string, patterns: string[]): boolean {
-  const n = name.toLowerCase();
-  let matched = false;
-  for (const p of patterns) {
-    if (!p) continue;
-    const negated = p.startsWith('!');
-    const pat = (negated ? p.slice(1) : p).toLowerCase();
-    if (matchPattern(n, pat)) {
-      if (negated) return false;
-      matched = true;
-    }
-  }
-  return matched;
-}
-
-interface Tokens {
-  '%': string;
-  d: string;
-  h: string;
-  i: string;
-  l: string;
-  L: string;
-  n: string;
-  p: string;
-  r: string;
-  u: string;
-}
-
-/** Expands `%x` tokens (unknown ones are left as written, with a warning) and a leading `~`. */
-export function expandTokens(
-  s: string,
-  tokens: Partial<Tokens>,
-  home: string,
-  warn?: (w: string) => void,
-): string {
-  let out = s.replace(/%(.)/g, (all, k: string) => {
-    const v = (tokens as Record<string, string | undefined>)[k];
-    if (v !== undefined) return v;
-    warn?.(`unsupported token ${all} in "${s}" left as written`);
-    return all;
-  });
-  if (out === '~') out = home;
-  else if (out.startsWith('~/')) out = `${home}${out.slice(1)}`;
-  return out;
-}
 
 function joinPath(dir: string, name: string): string {
   return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;

@@ -221,7 +221,7 @@ export function naclAllowPlan(
 /** `start-instance:<id>`. */
 export function startInstancePlan(ctx: PlanContext, id: string, instanceId: string): Plan {
   const inst = instanceOf(ctx);
-  if (inst && inst.locks.length)
+  if (inst?.locks.length)
     throw new PlanError(
       `${instanceId} is locked (${inst.locks.map((l) => l.reason).join(', ')}): it cannot be started until the lock is lifted`,
     );
