@@ -71,6 +71,28 @@ function sourceOf(
   return s;
 }
 
+/**
+ * One status per cloud product behind the facts (ecs, vpc, cms, actiontrail): `cloud` says whether the instance
+ * could be read at all; these say which product failed when only part of the picture is missing (a RAM policy
+ * without CloudMonitor, a throttled VPC API), so `sources` never reports a partial collection as whole.
+ */
+export function productSources(cloud: CloudFacts, at: number): SourceStatus[] {
+  const byProduct = new Map<string, SourceStatus>();
+  for (const f of Object.values(cloud) as unknown[]) {
+    if (!f || typeof f !== 'object' || !('source' in f)) continue;
+    const { source, ms, error } = f as Fact<unknown>;
+    const name = source.split(':')[0];
+    const s = byProduct.get(name) ?? { name, ok: true, ms: 0, at };
+    s.ms = Math.max(s.ms, ms ?? 0);
+    if (error && s.ok) {
+      s.ok = false;
+      s.error = error;
+    }
+    byProduct.set(name, s);
+  }
+  return [...byProduct.values()];
+}
+
 /** Public addresses first (what the internet and the operator reach), then private ones. */
 export function instanceAddresses(inst: Instance | undefined): string[] {
   if (!inst) return [];
@@ -181,7 +203,7 @@ export function createCollector(setup: Setup, o: Options): Collector {
       const err = cloud.instance.error;
       return {
         cloud,
-        sources: [sourceOf('cloud', t0, !err, now, err, calls)],
+        sources: [sourceOf('cloud', t0, !err, now, err, calls), ...productSources(cloud, now)],
         ...(notes.length ? { notes } : {}),
       };
     },
