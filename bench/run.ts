@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every area's benchmark, prints a table and writes bench-results.json
  * (DESIGN.md §3: an array of {name, value, unit, budget, baseline, ratio, pass}). A benchmark, not a timed test:
- * figures go in the issue notes. `BENCH=cloud,ui npm run bench` runs a subset.
+ * figures go in the issue notes. `npm run bench -- ui` (or `BENCH=cloud,ui npm run bench`) runs a subset.
  */
 import { writeFileSync } from 'node:fs';
 import type { BenchFn, BenchRow } from './types.js';
@@ -23,7 +23,16 @@ function fmt(n: number | null | undefined, digits = 1): string {
 }
 
 async function main(): Promise<number> {
-  const only = process.env.BENCH?.split(',').map((s) => s.trim());
+  // Areas named on the command line (`npm run bench -- ui ssh`) or in BENCH; none: every area.
+  const named = [...process.argv.slice(2), ...(process.env.BENCH?.split(',') ?? [])]
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = named.filter((n) => !AREAS.some(([a]) => a === n));
+  if (unknown.length) {
+    console.error(`bench: unknown area ${unknown.join(', ')} (areas: ${AREAS.map(([a]) => a).join(', ')})`);
+    return 2;
+  }
+  const only = named.length ? named : undefined;
   const rows: BenchRow[] = [];
   for (const [area, path, fn] of AREAS) {
     if (only && !only.includes(area)) continue;

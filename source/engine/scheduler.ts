@@ -13,8 +13,11 @@ export interface SchedulerOptions<S extends string> {
 }
 
 export interface Scheduler<S extends string> {
-  /** Runs every scheduled source once now, then keeps them on their intervals. */
-  start(): void;
+  /**
+   * Runs every scheduled source once now, then keeps them on their intervals. Sources in `fresh` were just
+   * collected by someone else (the first collection before the screen): their first timed run is one interval on.
+   */
+  start(fresh?: readonly S[]): void;
   /** Runs one source (or every scheduled source) now; a source already running runs once more after it. */
   trigger(source?: S): Promise<void>;
   setPaused(paused: boolean): void;
@@ -99,10 +102,14 @@ export function createScheduler<S extends string>(opts: SchedulerOptions<S>): Sc
   }
 
   return {
-    start() {
+    start(fresh = []) {
       if (started || stopped) return;
       started = true;
-      if (!paused) for (const s of sources) void execute(s);
+      if (paused) return;
+      for (const s of sources) {
+        if (fresh.includes(s)) arm(s, opts.intervals[s] ?? 0);
+        else void execute(s);
+      }
     },
     async trigger(source) {
       const list = source ? [source] : sources;

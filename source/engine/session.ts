@@ -133,8 +133,22 @@ export interface Session {
   setIntents(intents: Intent[]): void;
   /** Adds an entry to netdoctor's own timeline (a fix applied, a note). */
   record(kind: TimelineKind, message: string, data?: TimelineEntry['data']): void;
+  /**
+   * Gives a session created before its sources were ready (the screen comes up while the target is still being
+   * set up) its collectors, the first collection and the intents; collection starts if the session was started.
+   */
+  attach(o: AttachOptions): void;
   start(): void;
   dispose(): void;
+}
+
+export interface AttachOptions {
+  collectors: Partial<Record<SourceName, Collector>>;
+  /** The first collection, taken outside the session: its parts count as collected at its time. */
+  initial?: Snapshot;
+  intents?: Intent[];
+  /** How long the first collection took, for the timeline. */
+  ms?: number;
 }
 
 const OBJECT_PARTS = ['cloud', 'guest', 'probes'] as const;
@@ -219,6 +233,11 @@ function threw(source: SourceName, e: unknown): SourceError {
   };
 }
 
+/** Probe results without their timings (ms, round trips, times): what diagnose() draws conclusions from. */
+export function probeMeaning(p: Partial<ProbeFacts> | undefined): string {
+  return JSON.stringify(p ?? null, (k, v) => (k === 'ms' || k === 'rttMs' || k === 'at' ? undefined : v));
+}
+
 function results(v: Verdict | undefined): Map<string, { label: string; result: PathResult }> {
   return new Map((v?.verdicts ?? []).map((p) => [p.intent.id, { label: p.intent.label, result: p.result }]));
 }
@@ -235,30 +254,38 @@ export function createSession(opts: SessionOptions): Session {
   let lastNotify = 0;
   let notifyTimer: ReturnType<typeof setTimeout> | undefined;
   const manual = new Set<SourceName>();
+  /** What the last probes saw, timings aside (see probeMeaning). */
+  let lastProbes: string | undefined;
 
-  // Parts present in the initial snapshot count as collected at its time, so their age shows from the start.
-  const init = opts.initial;
-  const seeded: Record<SourceName, boolean> = {
+  let collectors = opts.collectors;
+  let started = false;
+
+  /** Parts present in an initial snapshot count as collected at its time, so their age shows from the start. */
+  const seededBy = (init: Snapshot | undefined): Record<SourceName, boolean> => ({
     cloud: !!init?.cloud,
     guest: !!init?.guest,
     counters: !!init?.guest?.netdev.value,
     probes: !!init?.probes,
+  });
+  const sourceStates = (init: Snapshot | undefined) => {
+    const seeded = seededBy(init);
+    return Object.fromEntries(
+      SOURCE_NAMES.map((n) => [
+        n,
+        {
+          name: n,
+          enabled: !!collectors[n],
+          intervalMs: intervals[n],
+          inFlight: false,
+          runs: 0,
+          failures: 0,
+          failing: 0,
+          ...(seeded[n] && init ? { lastOkAt: init.at } : {}),
+        } satisfies SourceState,
+      ]),
+    ) as Record<SourceName, SourceState>;
   };
-  const sources = Object.fromEntries(
-    SOURCE_NAMES.map((n) => [
-      n,
-      {
-        name: n,
-        enabled: !!opts.collectors[n],
-        intervalMs: intervals[n],
-        inFlight: false,
-        runs: 0,
-        failures: 0,
-        failing: 0,
-        ...(seeded[n] && init ? { lastOkAt: init.at } : {}),
-      } satisfies SourceState,
-    ]),
-  ) as Record<SourceName, SourceState>;
+  const sources = sourceStates(opts.initial);
 
   let state: SessionState = {
     snapshot: opts.initial,
@@ -356,7 +383,7 @@ export function createSession(opts: SessionOptions): Session {
   }
 
   async function run(name: SourceName, isManual: boolean): Promise<void> {
-    const collector = opts.collectors[name];
+    const collector = collectors[name];
     if (!collector || disposed) return;
     update({ sources: setSource(name, { inFlight: true }) });
     const t0 = now();
@@ -435,7 +462,19 @@ export function createSession(opts: SessionOptions): Session {
         history = h.length > historyMax ? h.slice(h.length - historyMax) : h;
       }
     }
-    const d = diagnosed(snapshot, state.intents);
+    // diagnose() reads no NIC counters, and probes that saw the same as last time (only their timings moved)
+    // change nothing it concludes: the verdict stands, and an idle screen does not re-diagnose every second.
+    const sig = name === 'probes' && !error ? probeMeaning(part?.probes) : undefined;
+    const same = name === 'counters' || (sig !== undefined && sig === lastProbes && !!state.verdict);
+    if (sig !== undefined) lastProbes = sig;
+    const d = same
+      ? {
+          verdict: state.verdict,
+          diagnoseMs: state.diagnoseMs,
+          diagnoseError: state.diagnoseError,
+          extra: [],
+        }
+      : diagnosed(snapshot, state.intents);
     const sourcesNext = setSource(name, {
       inFlight: false,
       lastMs: ms,
@@ -455,13 +494,20 @@ export function createSession(opts: SessionOptions): Session {
     });
   }
 
-  const scheduler = createScheduler<SourceName>({
-    intervals: Object.fromEntries(
-      SOURCE_NAMES.filter((n) => opts.collectors[n]).map((n) => [n, intervals[n]]),
-    ) as Partial<Record<SourceName, number>>,
-    run: (s) => run(s, manual.delete(s)),
-    now,
-  });
+  const makeScheduler = () =>
+    createScheduler<SourceName>({
+      intervals: Object.fromEntries(
+        SOURCE_NAMES.filter((n) => collectors[n]).map((n) => [n, intervals[n]]),
+      ) as Partial<Record<SourceName, number>>,
+      run: (s) => run(s, manual.delete(s)),
+      now,
+    });
+  let scheduler = makeScheduler();
+  const enabled = () => SOURCE_NAMES.filter((n) => collectors[n]);
+  const freshSources = (init: Snapshot | undefined) => {
+    const seeded = seededBy(init);
+    return SOURCE_NAMES.filter((n) => seeded[n]);
+  };
 
   // A verdict for the initial snapshot right away, so the first frame has something to show.
   if (opts.initial) {
@@ -474,7 +520,7 @@ export function createSession(opts: SessionOptions): Session {
       entry({
         kind: 'start',
         message: 'session started',
-        data: { sources: SOURCE_NAMES.filter((n) => opts.collectors[n]).join(',') },
+        data: { sources: enabled().join(',') },
       }),
     ],
   };
@@ -486,7 +532,7 @@ export function createSession(opts: SessionOptions): Session {
       return () => listeners.delete(l);
     },
     async refresh(source) {
-      const list = source ? [source] : SOURCE_NAMES.filter((n) => opts.collectors[n]);
+      const list = source ? [source] : enabled();
       // Through the scheduler, so a manual run never overlaps a timed one and the timers re-arm after it.
       for (const s of list) manual.add(s);
       await Promise.all(list.map((s) => scheduler.trigger(s)));
@@ -524,13 +570,55 @@ export function createSession(opts: SessionOptions): Session {
         ),
       });
       // Probes follow the intents: look again now rather than in two seconds.
-      if (opts.collectors.probes && !state.frozen) void scheduler.trigger('probes');
+      if (collectors.probes && !state.frozen) void scheduler.trigger('probes');
     },
     record(kind, message, data) {
       if (disposed) return;
       update({ timeline: pushTimeline(state.timeline, entry({ kind, message, data })) });
     },
+    attach(o) {
+      if (disposed) return;
+      scheduler.stop();
+      collectors = o.collectors;
+      scheduler = makeScheduler();
+      if (state.frozen) scheduler.setPaused(true);
+      const intents = o.intents ?? state.intents;
+      const snapshot = o.initial ?? state.snapshot;
+      const d = diagnosed(snapshot, intents);
+      const first = o.initial
+        ? [
+            entry({
+              kind: 'refresh',
+              message: `first collection in ${o.ms ?? 0} ms`,
+              ms: o.ms,
+              data: { first: true },
+            }),
+          ]
+        : [];
+      let history = state.history;
+      if (o.initial) {
+        const sample: HistorySample = { at: o.initial.at };
+        if (o.initial.guest?.netdev?.value) sample.netdev = o.initial.guest.netdev.value;
+        if (o.initial.probes) {
+          sample.ping = o.initial.probes.ping?.value;
+          sample.tcp = o.initial.probes.tcp?.value;
+        }
+        if (sample.netdev || sample.ping || sample.tcp) history = [...history, sample].slice(-historyMax);
+      }
+      update({
+        snapshot,
+        intents,
+        history,
+        sources: sourceStates(o.initial),
+        verdict: d.verdict,
+        diagnoseMs: d.diagnoseMs ?? state.diagnoseMs,
+        diagnoseError: d.diagnoseError,
+        timeline: pushTimeline(state.timeline, ...first, ...d.extra),
+      });
+      if (started) scheduler.start(freshSources(o.initial));
+    },
     start() {
+      started = true;
       scheduler.start();
     },
     dispose() {

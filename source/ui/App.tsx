@@ -5,19 +5,21 @@
  */
 import { Box, Text, useApp, useInput } from 'ink';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Fixer } from '../engine/fixer.js';
 import type { Session } from '../engine/session.js';
 import { Footer, StatusLine } from './components/Bars.js';
 import { Header } from './components/Header.js';
 import { PanelView } from './components/PanelView.js';
-import { ConfirmPane, DrillPane, HelpPane, helpRows } from './components/Panes.js';
+import { ConfirmPane, confirmGeometry, DrillPane, HelpPane, helpRows } from './components/Panes.js';
 import { orderedHops, PathBar } from './components/PathBar.js';
 import { Tabs } from './components/Tabs.js';
+import { useFix } from './hooks/useFix.js';
 import { useLive } from './hooks/useLive.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { type Lang, translator } from './i18n/index.js';
 import { type DispatchCtx, dispatchKeys, type Effect, TEXT_MODES } from './keymap/dispatch.js';
-import type { Keymap } from './keymap/keymap.js';
-import { toKeyEvents } from './keymap/keys.js';
+import { type Keymap, withoutCommands } from './keymap/keymap.js';
+import { displayKey, toKeyEvents } from './keymap/keys.js';
 import { drillPage, frameLayout, helpPage, panelPage } from './layout.js';
 import { wrapRows } from './render/spans.js';
 import {
@@ -32,12 +34,14 @@ import {
 import { resolveDrill } from './view/drill.js';
 import { createContextBuilder, createPanelCache } from './view/panels.js';
 import { createVisibleRows, memoLast } from './view/table.js';
-import type { DrillView, PanelId } from './view/types.js';
+import type { DrillTarget, DrillView, PanelId, Tone } from './view/types.js';
 
-/** What the surrounding program can ask of a running app (the remediation flow will use `confirm`). */
+/** What the surrounding program can ask of a running app. */
 export interface AppController {
   confirm(request: Omit<ConfirmRequest, 'id'>): Promise<boolean>;
   flash(text: string, tone?: 'ok' | 'bad' | 'warn' | 'info'): void;
+  /** Ends the screen (the program could not set the target up, for one). */
+  quit(): void;
 }
 
 export interface AppProps {
@@ -45,6 +49,8 @@ export interface AppProps {
   lang: Lang;
   keymap: Keymap;
   readOnly?: boolean;
+  /** Remediation for this session: with it (and not read-only) the fix key lists, previews and runs plans. */
+  fixer?: Fixer;
   /** Messages to show once at start (keymap warnings). */
   notices?: string[];
   initialPanel?: PanelId;
@@ -56,7 +62,13 @@ export interface AppProps {
 const MESSAGE_MS = 6000;
 
 export function App(props: AppProps) {
-  const { session, keymap } = props;
+  const { session } = props;
+  const canFix = !!props.fixer && !props.fixer.readOnly && !props.readOnly;
+  // Without a way to fix, the fix key is not there at all: not in the footer, not in help, not bound.
+  const keymap = useMemo(
+    () => (canFix ? props.keymap : withoutCommands(props.keymap, ['fix'])),
+    [canFix, props.keymap],
+  );
   const now = props.now ?? Date.now;
   const { exit } = useApp();
   const size = useTerminalSize();
@@ -76,16 +88,66 @@ export function App(props: AppProps) {
 
   const caches = useMemo(
     () => ({
-      ctx: createContextBuilder(),
+      ctx: createContextBuilder(
+        canFix && props.fixer
+          ? {
+              key: displayKey(keymap.keysOf('fix')[0] ?? 'x'),
+              plans: (v, snap) => props.fixer!.plans(v, snap),
+            }
+          : undefined,
+      ),
       panels: createPanelCache(),
       visible: createVisibleRows(),
       drill: memoLast(resolveDrill),
       wrap: memoLast(wrapRows),
     }),
+    [canFix, props.fixer, keymap],
+  );
+  const confirmWaiters = useRef(new Map<number, (r: { ok: boolean; typed: string }) => void>());
+  const confirmSeq = useRef(0);
+  const setUiNow = useCallback((next: UiState) => {
+    uiRef.current = next;
+    setUi(next);
+  }, []);
+  const ask = useCallback(
+    (request: Omit<ConfirmRequest, 'id'>) => {
+      const id = ++confirmSeq.current;
+      return new Promise<{ ok: boolean; typed: string }>((resolve) => {
+        confirmWaiters.current.set(id, resolve);
+        setUiNow(uiReducer(uiRef.current, { type: 'confirmOpen', request: { ...request, id } }));
+      });
+    },
+    [setUiNow],
+  );
+  const flash = useCallback(
+    (text: string, tone: Tone = 'info') =>
+      setUiNow(uiReducer(uiRef.current, { type: 'message', text, tone, at: now() })),
+    [now, setUiNow],
+  );
+  const fix = useFix({
+    fixer: props.fixer,
+    readOnly: props.readOnly,
+    session,
+    ask,
+    lang: () => uiRef.current.lang,
+    open: (target: DrillTarget, view: DrillView) => {
+      const top = uiRef.current.drill[uiRef.current.drill.length - 1];
+      const replace = top?.target.kind === 'remedies';
+      setUiNow(uiReducer(uiRef.current, { type: 'open', target, view, replace }));
+    },
+    flash,
+    touch: () => {
+      lastKeyAt.current = Date.now();
+    },
+  });
+  // Leaving with a question open answers it: no.
+  useEffect(
+    () => () => {
+      for (const w of confirmWaiters.current.values()) w({ ok: false, typed: '' });
+      confirmWaiters.current.clear();
+    },
     [],
   );
-  const confirmWaiters = useRef(new Map<number, (ok: boolean) => void>());
-  const confirmSeq = useRef(0);
 
   /** Everything derived for one UI state: the translator, the panel, the list the cursor is in. */
   const derive = useCallback(
@@ -135,13 +197,16 @@ export function App(props: AppProps) {
           case 'confirmed': {
             const w = confirmWaiters.current.get(e.id);
             confirmWaiters.current.delete(e.id);
-            w?.(e.ok);
+            w?.({ ok: e.ok, typed: e.typed ?? '' });
             break;
           }
+          case 'runFix':
+            fix.start(e.planId);
+            break;
         }
       }
     },
-    [exit, props.onQuit, session],
+    [exit, props.onQuit, session, fix],
   );
 
   const handleInput = useCallback(
@@ -164,6 +229,8 @@ export function App(props: AppProps) {
           intentId: x.ctx.intent?.id,
           frozen: session.getState().frozen,
           now: now(),
+          canFix,
+          confirmPage: s.confirm ? confirmGeometry(s.confirm.title, layout.width, layout.body).page : 1,
         };
       };
       const { state, effects } = dispatchKeys(s0, events, ctxFor);
@@ -173,26 +240,18 @@ export function App(props: AppProps) {
       }
       if (effects.length) runEffects(effects);
     },
-    [derive, keymap, now, runEffects, session],
+    [derive, keymap, now, runEffects, session, canFix, layout.body, layout.width],
   );
   useInput(handleInput);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: registered once per mount
   useEffect(() => {
     props.onReady?.({
-      confirm(request) {
-        const id = ++confirmSeq.current;
-        return new Promise<boolean>((resolve) => {
-          confirmWaiters.current.set(id, resolve);
-          const next = uiReducer(uiRef.current, { type: 'confirmOpen', request: { ...request, id } });
-          uiRef.current = next;
-          setUi(next);
-        });
-      },
-      flash(text, tone = 'info') {
-        const next = uiReducer(uiRef.current, { type: 'message', text, tone, at: now() });
-        uiRef.current = next;
-        setUi(next);
+      confirm: (request) => ask(request).then((r) => r.ok),
+      flash,
+      quit: () => {
+        props.onQuit?.();
+        exit();
       },
     });
   }, []);
@@ -294,7 +353,13 @@ export function App(props: AppProps) {
         width={layout.width}
         tr={d.tr}
       />
-      <Footer keymap={keymap} mode={mode} width={layout.width} tr={d.tr} />
+      <Footer
+        keymap={keymap}
+        mode={mode}
+        width={layout.width}
+        tr={d.tr}
+        yesNo={mode === 'confirm' && !!ui.confirm && !ui.confirm.typeBack}
+      />
     </Box>
   );
 }

@@ -4,6 +4,7 @@
  * plain process.exit() — and the promise resolves with the exit code.
  */
 import { render } from 'ink';
+import type { Fixer } from '../engine/fixer.js';
 import type { Session } from '../engine/session.js';
 import { App, type AppController } from './App.js';
 import { detectLang, type Lang } from './i18n/index.js';
@@ -18,6 +19,11 @@ export interface RunAppOptions {
   /** Colour on/off; default: off with NO_COLOR, TERM=dumb or a terminal without colours. */
   color?: boolean;
   readOnly?: boolean;
+  /**
+   * Remediation (engine/fixer.ts): with it, and neither read-only nor a read-only fixer, the Findings panel and a
+   * finding's page offer the fix key (preview, confirmation, run, verify, rollback). Without it nothing writes.
+   */
+  fixer?: Fixer;
   keymapFile?: string;
   /** The terminal window's title while the screen is up (the header always says netdoctor). */
   title?: string;
@@ -122,6 +128,7 @@ export async function runApp(opts: RunAppOptions): Promise<number> {
           lang={lang}
           keymap={keymap}
           readOnly={opts.readOnly}
+          fixer={opts.fixer}
           notices={warnings}
           initialPanel={opts.initialPanel}
           now={opts.now}

@@ -211,7 +211,7 @@ describe('live data', () => {
 });
 
 describe('what the surrounding program can ask of the screen', () => {
-  it('a confirmation that needs the target name typed back, answered through the controller', async () => {
+  it('confirmations through the controller: the target name typed back, or y / n', async () => {
     const fx = createFixtureSession({ still: true });
     let ctl: AppController | undefined;
     const h = renderAt(
@@ -245,8 +245,15 @@ describe('what the surrounding program can ask of the screen', () => {
     expect(await answer).toBe(true);
     await h.waitFor((s) => !s.includes('Type storefront-web-1'));
     const second = ctl!.confirm({ title: 'Restart nginx', lines: ['systemctl restart nginx'] });
-    await h.waitFor('Enter to confirm, Esc to cancel');
+    await h.waitFor('y applies it · n or Esc cancels');
+    // Enter does not answer a y/n question; Esc declines.
+    await h.press(KEYS.enter);
+    await h.waitFor('press y to apply it, or Esc to cancel');
     await h.press(KEYS.escape);
     expect(await second).toBe(false);
+    const third = ctl!.confirm({ title: 'Restart nginx', lines: ['systemctl restart nginx'] });
+    await h.waitFor('y applies it');
+    await h.press('y');
+    expect(await third).toBe(true);
   });
 });

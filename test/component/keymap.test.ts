@@ -254,6 +254,7 @@ describe('dispatcher and mode stack', () => {
         lines: ['RevokeSecurityGroup …'],
         typeBack: 'storefront-web-1',
         typed: '',
+        top: 0,
       },
     };
     let r = dispatchKeys(s, toKeyEvents('storefront\r', NO_KEY, true), ctx());
@@ -261,10 +262,77 @@ describe('dispatcher and mode stack', () => {
     expect(r.state.confirm?.error).toContain('storefront-web-1');
     s = r.state;
     r = dispatchKeys(s, toKeyEvents('storefront-web-1\r', NO_KEY, true), ctx());
-    expect(r.effects).toEqual([{ type: 'confirmed', id: 7, ok: true }]);
+    expect(r.effects).toEqual([{ type: 'confirmed', id: 7, ok: true, typed: 'storefront-web-1' }]);
     expect(currentMode(r.state)).toBe('normal');
     const cancel = dispatchKeys(s, toKeyEvents('', k({ escape: true })), ctx());
     expect(cancel.effects).toEqual([{ type: 'confirmed', id: 7, ok: false }]);
+  });
+
+  it('confirm mode without a name: y applies, n declines, Enter never does; arrows scroll the preview', () => {
+    const s: UiState = {
+      ...initialUi('en'),
+      modes: ['normal', 'drill', 'confirm'],
+      confirm: {
+        id: 3,
+        title: 'Restart nginx',
+        lines: Array.from({ length: 30 }, (_, i) => `l${i}`),
+        typed: '',
+        top: 0,
+      },
+    };
+    const enter = dispatchKeys(s, toKeyEvents('\r', NO_KEY, true), ctx());
+    expect(enter.effects).toEqual([]);
+    expect(enter.state.confirm?.error).toBe(translator('en').t('confirm.pressY'));
+    const other = dispatchKeys(s, toKeyEvents('j', NO_KEY, true), ctx());
+    expect(other.effects).toEqual([]);
+    expect(dispatchKeys(s, toKeyEvents('y', NO_KEY, true), ctx()).effects).toEqual([
+      { type: 'confirmed', id: 3, ok: true },
+    ]);
+    const no = dispatchKeys(s, toKeyEvents('n', NO_KEY, true), ctx());
+    expect(no.effects).toEqual([{ type: 'confirmed', id: 3, ok: false }]);
+    expect(currentMode(no.state)).toBe('drill');
+    let sc = dispatchKeys(s, toKeyEvents('', k({ downArrow: true })), ctx({ confirmPage: 10 })).state;
+    expect(sc.confirm?.top).toBe(1);
+    sc = dispatchKeys(sc, toKeyEvents('', k({ pageDown: true })), ctx({ confirmPage: 10 })).state;
+    expect(sc.confirm?.top).toBe(10);
+    sc = dispatchKeys(sc, toKeyEvents('', k({ pageDown: true })), ctx({ confirmPage: 10 })).state;
+    expect(sc.confirm?.top).toBe(19);
+    // No further than the last page: 30 lines, 10 on screen.
+    sc = dispatchKeys(sc, toKeyEvents('', k({ pageDown: true })), ctx({ confirmPage: 10 })).state;
+    expect(sc.confirm?.top).toBe(20);
+    // Ctrl-U still clears what was typed in confirm mode (it pages up in lists).
+    expect(buildKeymap().keymap.lookup('confirm', 'ctrl+u')).toBe('clearInput');
+    expect(buildKeymap().keymap.lookup('normal', 'ctrl+u')).toBe('pageUp');
+  });
+
+  it("x lists the selected finding's fixes; on a plan it starts the run; without a fixer it is not there", () => {
+    const on = ctx({ canFix: true });
+    let s = dispatchKeys(initialUi('en'), keys('x'), on).state;
+    expect(currentMode(s)).toBe('drill');
+    expect(s.drill[0].target).toEqual({ kind: 'remedies', findingId: 'A' });
+    const plan: Row[] = [
+      {
+        key: 'p',
+        cells: ['Restart nginx'],
+        target: { kind: 'plan', id: 'guest-restart-service:nginx', findingId: 'A' },
+      },
+    ];
+    const inList = ctx({ canFix: true, list: { rows: plan, page: 5 } });
+    expect(dispatchKeys(s, toKeyEvents('\r', NO_KEY), inList).effects).toEqual([
+      { type: 'runFix', planId: 'guest-restart-service:nginx' },
+    ]);
+    expect(dispatchKeys(s, keys('x'), inList).effects).toEqual([
+      { type: 'runFix', planId: 'guest-restart-service:nginx' },
+    ]);
+    // On a finding's own page the key lists that finding's fixes.
+    s = dispatchKeys(initialUi('en'), toKeyEvents('', k({ return: true })), on).state;
+    s = dispatchKeys(s, keys('x'), ctx({ canFix: true, list: { rows: [], page: 5 } })).state;
+    expect(s.drill.map((f) => f.target.kind)).toEqual(['finding', 'remedies']);
+    // Not fixable here: a message, nothing opened, nothing run.
+    const off = dispatchKeys(initialUi('en'), keys('x'), ctx({ canFix: false }));
+    expect(off.effects).toEqual([]);
+    expect(off.state.drill).toHaveLength(0);
+    expect(off.state.message?.text).toBe(translator('en').t('fix.unavailable'));
   });
 });
 

@@ -82,6 +82,40 @@ describe('scheduler', () => {
 });
 
 describe('session', () => {
+  it('can start empty (the screen first) and take its collectors and first collection later', async () => {
+    const fx = storefront();
+    const guest = counting(() => ({ guest: fx.snapshot.guest }));
+    const cloud = counting(() => ({ cloud: fx.snapshot.cloud }));
+    const diagnose = vi.fn(fixtureDiagnose(fx.verdict));
+    const s = createSession({ collectors: {}, diagnose, intents: [] });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(s.getState().verdict).toBeUndefined();
+    expect(diagnose).not.toHaveBeenCalled();
+    const heard = vi.fn();
+    s.subscribe(heard);
+    s.attach({
+      collectors: { guest: guest.fn, cloud: cloud.fn },
+      initial: fx.snapshot,
+      intents: fx.intents,
+      ms: 812,
+    });
+    const st = s.getState();
+    expect(st.verdict?.verdicts).toHaveLength(fx.intents.length);
+    expect(st.intents).toEqual(fx.intents);
+    expect(st.sources.guest).toMatchObject({ enabled: true, lastOkAt: fx.snapshot.at });
+    expect(st.timeline.at(-1)).toMatchObject({ kind: 'refresh', ms: 812, data: { first: true } });
+    expect(heard).toHaveBeenCalled();
+    // Just collected: the first timed runs come one interval on, not at once.
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(guest.calls).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(guest.calls).toHaveLength(1);
+    expect(cloud.calls).toHaveLength(0);
+    await s.refresh('cloud');
+    expect(cloud.calls).toHaveLength(1);
+    s.dispose();
+  });
+
   it('merges each collector part into one snapshot and re-runs diagnose', async () => {
     const fx = storefront();
     const cloud = counting(() => ({

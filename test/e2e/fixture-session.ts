@@ -2,7 +2,7 @@
  * A live session over the storefront fixture (test/fixtures/ui/storefront.*.json): collectors that return the
  * fixture's parts with fresh times and advancing NIC counters, a diagnose that answers with the fixture's
  * verdict, and options to scale the data (20,000 sockets, 2,000 rules), fail a source, or hold everything
- * still for screenshots. Used by component tests, the e2e fixture app, the screenshots and the bench.
+ * still. Used by the component tests and, through the fixture app, the UI bench.
  */
 
 import {

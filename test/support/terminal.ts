@@ -188,6 +188,8 @@ export function spawnTerm(
       });
     },
     press(...keys) {
+      // A key counts as activity: settle() then waits for the frame it causes instead of returning at once.
+      lastChange = Date.now();
       for (const k of keys) proc.write(k);
     },
     resize(cols, rows) {
@@ -268,8 +270,8 @@ export function restoredSequences(raw: string): { altLeft: boolean; cursorShown:
 let built: Promise<string> | undefined;
 
 /**
- * Bundles test/e2e/fixture-app.tsx with esbuild (like scripts/build.mjs bundles the CLI) into a temp dir:
- * the storefront fixture behind the real runApp, for e2e, screenshots and the bench.
+ * Bundles test/e2e/fixture-app.tsx with esbuild (like scripts/build.mjs bundles the CLI) into a temp dir: the
+ * storefront fixture behind the real runApp, for the UI bench (20,000 socket rows on screen).
  */
 export function buildFixtureApp(): Promise<string> {
   built ??= (async () => {

@@ -87,10 +87,16 @@ export function footerHints(keymap: Keymap, mode: Mode, tr: Translator): Span[][
   });
 }
 
-export function Footer(p: { keymap: Keymap; mode: Mode; width: number; tr: Translator }) {
-  return (
-    <Line
-      spans={[{ text: ' ' }, ...packSpans(footerHints(p.keymap, p.mode, p.tr), p.width - 1, { text: '  ' })]}
-    />
-  );
+/** A y/n confirmation takes single keys, not the text-entry keys its mode lists. */
+function yesNoHints(tr: Translator): Span[][] {
+  return [
+    [{ text: 'y', tone: 'accent', bold: true }, { text: ` ${tr.t('confirm.applyKey')}` }],
+    [{ text: 'n Esc', tone: 'accent', bold: true }, { text: ` ${tr.t('cmd.cancel')}` }],
+    [{ text: '↑↓', tone: 'accent', bold: true }, { text: ` ${tr.t('confirm.scrollKey')}` }],
+  ];
+}
+
+export function Footer(p: { keymap: Keymap; mode: Mode; width: number; tr: Translator; yesNo?: boolean }) {
+  const hints = p.yesNo ? yesNoHints(p.tr) : footerHints(p.keymap, p.mode, p.tr);
+  return <Line spans={[{ text: ' ' }, ...packSpans(hints, p.width - 1, { text: '  ' })]} />;
 }

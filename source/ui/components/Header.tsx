@@ -64,7 +64,11 @@ export const Header = memo(function Header({ session, tr, now, width: w, readOnl
         ]
       : []),
     { spans: [{ text: target?.region ?? inst?.regionId ?? '', tone: 'dim' }], prio: 4 },
-    { spans: [{ text: target?.instanceId ?? target?.ssh ?? t('header.noTarget'), bold: true }], prio: 1 },
+    {
+      // Before the first collection there is nothing to name yet (the status line says it is collecting).
+      spans: [{ text: target?.instanceId ?? target?.ssh ?? (snap ? t('header.noTarget') : ''), bold: true }],
+      prio: 1,
+    },
     { spans: [{ text: target?.name ?? inst?.name ?? '' }], prio: 3 },
     ...(inst
       ? [

@@ -4,10 +4,9 @@ import { LINE_VERBS } from '../commandline/commands.js';
 import type { Translator } from '../i18n/index.js';
 import type { Keymap } from '../keymap/keymap.js';
 import { displayKey } from '../keymap/keys.js';
-import { fitSpans } from '../render/spans.js';
+import { fitSpans, wrapRows, wrapSpans } from '../render/spans.js';
 import { Line } from '../render/theme.js';
 import type { ConfirmRequest } from '../state/reducer.js';
-import { wrap } from '../text/width.js';
 import type { Column, DrillView, Row, Span } from '../view/types.js';
 import { TableView } from './TableView.js';
 
@@ -108,31 +107,69 @@ export function HelpPane(p: {
   );
 }
 
+/**
+ * A confirmation's layout: the question on top (never cut: it wraps onto a second line when it must), the
+ * preview rows under it (`page` of them at once, the rest scroll), then a blank line, the prompt and a status line.
+ */
+export function confirmGeometry(
+  title: string,
+  width: number,
+  height: number,
+): { titleLines: Span[][]; page: number } {
+  const titleLines = wrapSpans([{ text: title, bold: true, tone: 'warn' }], width - 2)
+    .slice(0, 2)
+    .map((l) => [{ text: ' ' }, ...l]);
+  return { titleLines, page: Math.max(1, height - 3 - titleLines.length) };
+}
+
+/**
+ * A confirmation: what will be done (scrollable preview), then the question — the target's name typed back for
+ * changes that can cut access (Shopify's DangerousConfirmationPrompt), `y`/`n` otherwise. Esc always declines.
+ */
 export function ConfirmPane(p: {
-  request: ConfirmRequest & { typed: string; error?: string };
+  request: ConfirmRequest & { typed: string; error?: string; top: number };
   width: number;
   height: number;
   tr: Translator;
 }) {
   const t = p.tr.t;
-  const lines: Span[][] = [[{ text: ` ${p.request.title}`, bold: true, tone: 'warn' }], [{ text: '' }]];
-  for (const l of p.request.lines)
-    for (const w of wrap(l, p.width - 4)) lines.push([{ text: `   ${w}`, tone: 'info' }]);
-  lines.push([{ text: '' }]);
-  if (p.request.typeBack) {
-    lines.push([
-      { text: ` ${t('confirm.typeBack', { name: p.request.typeBack })}` },
-      { text: p.request.typed, bold: true, tone: 'accent' },
-      { text: '█', tone: 'accent' },
-    ]);
-  } else lines.push([{ text: ` ${t('confirm.enter')}`, bold: true }]);
-  if (p.request.error) lines.push([{ text: ` ✘ ${p.request.error}`, tone: 'bad' }]);
+  const rows: Row[] =
+    p.request.rows ??
+    p.request.lines.map((l, i) => ({ key: `l${i}`, cells: [{ text: l, tone: 'info' as const }] }));
+  const wrapped = wrapRows(rows, Math.max(10, p.width - 4));
+  const { titleLines, page } = confirmGeometry(p.request.title, p.width, p.height);
+  const top = Math.max(0, Math.min(p.request.top, Math.max(0, wrapped.length - page)));
+  const more = wrapped.length - top - page;
+  const prompt: Span[] = p.request.typeBack
+    ? [
+        { text: ` ${t('confirm.typeBack', { name: p.request.typeBack })}` },
+        { text: p.request.typed, bold: true, tone: 'accent' },
+        { text: '█', tone: 'accent' },
+      ]
+    : [{ text: ` ${t('confirm.yesNo')}`, bold: true }];
+  const status: Span[] = p.request.error
+    ? [{ text: ` ✘ ${p.request.error}`, tone: 'bad' }]
+    : more > 0 || top > 0
+      ? [{ text: ` ${t('confirm.scroll')}${more > 0 ? ` (+${more})` : ''}`, tone: 'dim' }]
+      : [{ text: '' }];
   return (
     <Box flexDirection="column" width={p.width} height={p.height}>
-      {lines.slice(0, p.height).map((l, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: static lines of one dialog
+      {titleLines.map((l, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the title's wrapped lines
         <Line key={i} spans={fitSpans(l, p.width)} />
       ))}
+      <TableView
+        columns={ONE_COLUMN}
+        rows={wrapped}
+        cursor={-1}
+        top={top}
+        width={p.width}
+        height={page}
+        showHeader={false}
+      />
+      <Line spans={[{ text: '' }]} />
+      <Line spans={fitSpans(prompt, p.width)} />
+      <Line spans={fitSpans(status, p.width)} />
     </Box>
   );
 }

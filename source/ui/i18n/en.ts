@@ -1,5 +1,6 @@
 /** English UI catalog. Every other language is typed against this one, so a missing key fails to compile. */
 import type { FindingCode, HopId } from '../../model/index.js';
+import { enFix } from './en-fix.js';
 
 export const en = {
   'app.name': 'netdoctor',
@@ -197,6 +198,8 @@ export const en = {
   'ev.involved': 'touches a finding',
   'ev.title': '{cloud} cloud · {own} netdoctor',
   'ev.kind.start': 'session started ({sources})',
+  'ev.kind.startBare': 'session started',
+  'ev.kind.first': 'first collection in {ms} ms',
   'ev.kind.refresh': '{source} refreshed in {ms} ms',
   'ev.kind.refreshManual': '{source} refreshed by hand in {ms} ms',
   'ev.kind.failure': '{source} failed: {message}',
@@ -263,7 +266,6 @@ export const en = {
 
   // Confirm
   'confirm.typeBack': 'Type {name} to confirm, Esc to cancel: ',
-  'confirm.enter': 'Enter to confirm, Esc to cancel',
   'confirm.mismatch': 'that is not {name}',
 
   // Modes (help "where" column)
@@ -324,6 +326,7 @@ export const en = {
   'cl.lang': 'switch language: en | zh',
   'cl.help': 'show keys',
   'cl.quit': 'quit',
+  ...enFix,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,6 +1,7 @@
 /** 简体中文界面词条。键与 en.ts 一一对应（缺一个就编译不过）。 */
 import type { FindingCode, HopId } from '../../model/index.js';
 import type { Catalog } from './en.js';
+import { zhFix } from './zh-fix.js';
 
 export const zh: Catalog = {
   'app.name': 'netdoctor',
@@ -191,6 +192,8 @@ export const zh: Catalog = {
   'ev.involved': '与发现相关',
   'ev.title': '云上 {cloud} 条 · netdoctor {own} 条',
   'ev.kind.start': '会话开始（{sources}）',
+  'ev.kind.startBare': '会话开始',
+  'ev.kind.first': '首次采集，用时 {ms} ms',
   'ev.kind.refresh': '{source}已刷新，用时 {ms} ms',
   'ev.kind.refreshManual': '{source}已手动刷新，用时 {ms} ms',
   'ev.kind.failure': '{source}失败：{message}',
@@ -251,7 +254,6 @@ export const zh: Catalog = {
   'help.commands': '命令行：{list}',
 
   'confirm.typeBack': '输入 {name} 确认，Esc 取消：',
-  'confirm.enter': '回车确认，Esc 取消',
   'confirm.mismatch': '输入的不是 {name}',
 
   'mode.normal': '面板',
@@ -309,6 +311,7 @@ export const zh: Catalog = {
   'cl.lang': '切换语言：en | zh',
   'cl.help': '显示按键',
   'cl.quit': '退出',
+  ...zhFix,
 };
 
 export const zhFindings: Record<FindingCode, string> = {

@@ -38,6 +38,7 @@ export const COMMAND_IDS = [
   'hopLeft',
   'hopRight',
   'hopOpen',
+  'fix',
   'sort',
   'accept',
   'cancel',
@@ -59,6 +60,8 @@ export interface Command {
 const NAV: Mode[] = ['normal', 'drill'];
 const LISTS: Mode[] = ['normal', 'drill', 'help'];
 const TEXT: Mode[] = ['filter', 'command', 'help', 'confirm'];
+/** Lists, and the confirmation's preview (printable keys type there, so only ↑ ↓ PgUp PgDn scroll it). */
+const SCROLL: Mode[] = [...LISTS, 'confirm'];
 
 export const DEFAULT_COMMANDS: readonly Command[] = [
   { id: 'help', description: 'cmd.help', keys: ['?'], modes: NAV, footer: 0 },
@@ -66,12 +69,12 @@ export const DEFAULT_COMMANDS: readonly Command[] = [
   { id: 'command', description: 'cmd.command', keys: [':'], modes: NAV, footer: 3 },
   { id: 'open', description: 'cmd.open', keys: ['enter'], modes: NAV, footer: 4 },
   { id: 'back', description: 'cmd.back', keys: ['escape'], modes: ['normal', 'drill', 'help'], footer: 5 },
-  { id: 'down', description: 'cmd.down', keys: ['j', 'down'], modes: LISTS, footer: 14 },
-  { id: 'up', description: 'cmd.up', keys: ['k', 'up'], modes: LISTS },
+  { id: 'down', description: 'cmd.down', keys: ['j', 'down'], modes: SCROLL, footer: 14 },
+  { id: 'up', description: 'cmd.up', keys: ['k', 'up'], modes: SCROLL },
   { id: 'top', description: 'cmd.top', keys: ['g', 'home'], modes: NAV },
   { id: 'bottom', description: 'cmd.bottom', keys: ['G', 'end'], modes: NAV },
-  { id: 'pageDown', description: 'cmd.pageDown', keys: ['pagedown', 'ctrl+d', 'ctrl+f'], modes: LISTS },
-  { id: 'pageUp', description: 'cmd.pageUp', keys: ['pageup', 'ctrl+u', 'ctrl+b'], modes: LISTS },
+  { id: 'pageDown', description: 'cmd.pageDown', keys: ['pagedown', 'ctrl+d', 'ctrl+f'], modes: SCROLL },
+  { id: 'pageUp', description: 'cmd.pageUp', keys: ['pageup', 'ctrl+u', 'ctrl+b'], modes: SCROLL },
   { id: 'nextPanel', description: 'cmd.nextPanel', keys: ['tab'], modes: ['normal'], footer: 11 },
   { id: 'prevPanel', description: 'cmd.prevPanel', keys: ['shift+tab'], modes: ['normal'] },
   { id: 'panel1', description: 'cmd.panel1', keys: ['1'], modes: NAV, footer: 10 },
@@ -86,6 +89,8 @@ export const DEFAULT_COMMANDS: readonly Command[] = [
   { id: 'hopLeft', description: 'cmd.hopLeft', keys: ['left', 'h'], modes: NAV, footer: 7 },
   { id: 'hopRight', description: 'cmd.hopRight', keys: ['right', 'l'], modes: NAV },
   { id: 'hopOpen', description: 'cmd.hopOpen', keys: ['d'], modes: NAV, footer: 12 },
+  // Only in a session that can fix (not --read-only): the App drops it otherwise, from help and footer too.
+  { id: 'fix', description: 'cmd.fix', keys: ['x'], modes: NAV, footer: 1.5 },
   { id: 'sort', description: 'cmd.sort', keys: ['s'], modes: ['normal'], footer: 13 },
   { id: 'refresh', description: 'cmd.refresh', keys: ['r', 'ctrl+r'], modes: NAV, footer: 8 },
   { id: 'freeze', description: 'cmd.freeze', keys: ['f'], modes: NAV, footer: 9 },

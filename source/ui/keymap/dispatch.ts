@@ -24,7 +24,9 @@ export type Effect =
   | { type: 'refresh' }
   | { type: 'freeze' }
   | { type: 'setIntents'; intents: Intent[] }
-  | { type: 'confirmed'; id: number; ok: boolean };
+  | { type: 'confirmed'; id: number; ok: boolean; typed?: string }
+  /** Start the plan's run (its preview and confirmation come first). */
+  | { type: 'runFix'; planId: string };
 
 export interface DispatchCtx {
   keymap: Keymap;
@@ -40,6 +42,10 @@ export interface DispatchCtx {
   intentId?: string;
   frozen: boolean;
   now: number;
+  /** A fix can be started here (fixer present, not read-only). */
+  canFix?: boolean;
+  /** Rows of the confirmation's preview that fit on screen (its scroll page). */
+  confirmPage?: number;
 }
 
 export const TEXT_MODES: readonly Mode[] = ['filter', 'command', 'help', 'confirm'];
@@ -76,6 +82,15 @@ export function dispatchKey(s: UiState, ev: KeyEvent, ctx: DispatchCtx): Dispatc
     at: ctx.now,
   });
 
+  // A confirmation without a name to type back takes one key: y applies, n declines.
+  if (mode === 'confirm' && s.confirm && !s.confirm.typeBack && ev.text !== undefined) {
+    const c = s.confirm;
+    if (/^y$/i.test(ev.text))
+      return { state: act({ type: 'confirmClose' }), effects: [{ type: 'confirmed', id: c.id, ok: true }] };
+    if (/^n$/i.test(ev.text))
+      return { state: act({ type: 'confirmClose' }), effects: [{ type: 'confirmed', id: c.id, ok: false }] };
+    return { state: act({ type: 'confirmError', error: ctx.tr.t('confirm.pressY') }), effects };
+  }
   // Printable keys type text in text-entry modes, whatever they are bound to elsewhere.
   if (TEXT_MODES.includes(mode) && ev.text !== undefined) {
     return { state: act({ type: 'insert', text: ev.text }), effects };
@@ -97,9 +112,24 @@ export function dispatchKey(s: UiState, ev: KeyEvent, ctx: DispatchCtx): Dispatc
       return { state: act({ type: 'back' }), effects };
     case 'down':
     case 'up':
-      return { state: act({ type: 'move', delta: cmd === 'down' ? 1 : -1, list: ctx.list }), effects };
     case 'pageDown':
     case 'pageUp':
+      if (mode === 'confirm') {
+        // The preview scrolls under the prompt; there is no cursor in it.
+        const page = Math.max(1, ctx.confirmPage ?? 1);
+        const step = cmd === 'down' || cmd === 'up' ? 1 : Math.max(1, page - 1);
+        return {
+          state: act({
+            type: 'confirmScroll',
+            delta: cmd === 'down' || cmd === 'pageDown' ? step : -step,
+            rows: s.confirm?.rows?.length ?? s.confirm?.lines.length ?? 0,
+            page,
+          }),
+          effects,
+        };
+      }
+      if (cmd === 'down' || cmd === 'up')
+        return { state: act({ type: 'move', delta: cmd === 'down' ? 1 : -1, list: ctx.list }), effects };
       return {
         state: act({
           type: 'move',
@@ -126,6 +156,31 @@ export function dispatchKey(s: UiState, ev: KeyEvent, ctx: DispatchCtx): Dispatc
       const pos = effectivePos(mode === 'drill' ? s.drill[s.drill.length - 1].pos : s.pos[s.panel], ctx.list);
       const target = ctx.list.rows[pos.cursor]?.target;
       if (!target) return { state: s, effects };
+      if (target.kind === 'plan') return startFix(s, target.id, ctx, act, msg);
+      return { state: act({ type: 'open', target, view: ctx.resolve(target) }), effects };
+    }
+    case 'fix': {
+      if (!ctx.canFix) return { state: act(msg(ctx.tr.t('fix.unavailable'), 'warn')), effects };
+      const top = s.drill[s.drill.length - 1];
+      const pos = effectivePos(mode === 'drill' && top ? top.pos : s.pos[s.panel], ctx.list);
+      const row = ctx.list.rows[pos.cursor]?.target;
+      // In a remedies list the key fixes with the selected plan; on a finding (its row, or its page) it lists them.
+      if (row?.kind === 'plan') return startFix(s, row.id, ctx, act, msg);
+      const findingId =
+        mode === 'drill'
+          ? top?.target.kind === 'finding'
+            ? top.target.id
+            : top?.target.kind === 'remedies'
+              ? top.target.findingId
+              : row?.kind === 'finding'
+                ? row.id
+                : undefined
+          : row?.kind === 'finding'
+            ? row.id
+            : undefined;
+      if (!findingId) return { state: act(msg(ctx.tr.t('fix.noFinding'), 'warn')), effects };
+      if (top?.target.kind === 'remedies' && top.target.findingId === findingId) return { state: s, effects };
+      const target: DrillTarget = { kind: 'remedies', findingId };
       return { state: act({ type: 'open', target, view: ctx.resolve(target) }), effects };
     }
     case 'hopLeft':
@@ -183,18 +238,35 @@ export function dispatchKey(s: UiState, ev: KeyEvent, ctx: DispatchCtx): Dispatc
       if (mode === 'filter') return { state: act({ type: 'filterCommit' }), effects };
       if (mode === 'confirm' && s.confirm) {
         const c = s.confirm;
-        if (c.typeBack && c.typed.trim() !== c.typeBack) {
+        // Enter never confirms a y/n question: a stray Enter must not apply a change.
+        if (!c.typeBack)
+          return { state: act({ type: 'confirmError', error: ctx.tr.t('confirm.pressY') }), effects };
+        if (c.typed.trim() !== c.typeBack) {
           return {
             state: act({ type: 'confirmError', error: ctx.tr.t('confirm.mismatch', { name: c.typeBack }) }),
             effects,
           };
         }
-        return { state: act({ type: 'confirmClose' }), effects: [{ type: 'confirmed', id: c.id, ok: true }] };
+        return {
+          state: act({ type: 'confirmClose' }),
+          effects: [{ type: 'confirmed', id: c.id, ok: true, typed: c.typed.trim() }],
+        };
       }
       if (mode === 'command') return runCommandLine(s, ctx);
       return { state: s, effects };
   }
   return { state: s, effects };
+}
+
+function startFix(
+  s: UiState,
+  planId: string,
+  ctx: DispatchCtx,
+  act: (...a: UiAction[]) => UiState,
+  msg: (text: string, tone?: 'ok' | 'bad' | 'warn' | 'info') => UiAction,
+): DispatchResult {
+  if (!ctx.canFix) return { state: act(msg(ctx.tr.t('fix.unavailable'), 'warn')), effects: [] };
+  return { state: s, effects: [{ type: 'runFix', planId }] };
 }
 
 function runCommandLine(s: UiState, ctx: DispatchCtx): DispatchResult {

@@ -49,12 +49,30 @@ export function buildKeymap(overrides: Partial<Record<CommandId, string[]>> = {}
     for (const m of c.modes)
       for (const k of c.keys) if (!index.has(`${m} ${k}`)) index.set(`${m} ${k}`, c.id);
   }
+  // Where text is typed, the editing keys win over list keys that share them (Ctrl-U clears, not pages up).
+  for (const c of commands.filter((x) => TEXT_EDIT.includes(x.id)))
+    for (const m of c.modes) for (const k of c.keys) index.set(`${m} ${k}`, c.id);
   const keymap: Keymap = {
     commands,
     lookup: (mode, key) => index.get(`${mode} ${key}`),
     keysOf: (id) => commands.find((c) => c.id === id)?.keys ?? [],
   };
   return { keymap, warnings };
+}
+
+const TEXT_EDIT: CommandId[] = ['accept', 'cancel', 'deleteChar', 'clearInput'];
+
+/** The same keymap without some commands (the fix key in a read-only session): gone from keys, help and footer. */
+export function withoutCommands(k: Keymap, ids: readonly CommandId[]): Keymap {
+  if (!ids.some((id) => k.commands.some((c) => c.id === id))) return k;
+  return {
+    commands: k.commands.filter((c) => !ids.includes(c.id)),
+    lookup: (mode, key) => {
+      const id = k.lookup(mode, key);
+      return id && ids.includes(id) ? undefined : id;
+    },
+    keysOf: (id) => (ids.includes(id) ? [] : k.keysOf(id)),
+  };
 }
 
 /** Reads and validates an override file. Missing default file: no overrides, no warning. */

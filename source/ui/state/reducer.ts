@@ -30,8 +30,11 @@ export interface DrillFrame {
 export interface ConfirmRequest {
   id: number;
   title: string;
+  /** The preview as plain lines. */
   lines: string[];
-  /** The word the operator must type back (a target name) for destructive steps. */
+  /** The preview as styled rows (the fix flow: diff lines coloured, headings): shown instead of `lines`. */
+  rows?: Row[];
+  /** The word the operator must type back (a target name) for destructive steps; without it, `y` or `n`. */
   typeBack?: string;
 }
 
@@ -53,7 +56,7 @@ export interface UiState {
   /** Index into the selected path's hops; -1 when no hop is selected. */
   hop: number;
   message?: { text: string; tone: Tone; at: number };
-  confirm?: ConfirmRequest & { typed: string; error?: string };
+  confirm?: ConfirmRequest & { typed: string; error?: string; top: number };
   lang: Lang;
 }
 
@@ -69,7 +72,12 @@ export type UiAction =
   | { type: 'move'; delta: number; list: ListGeom }
   | { type: 'moveTo'; where: 'top' | 'bottom'; list: ListGeom }
   | { type: 'clamp'; list: ListGeom }
-  | { type: 'open'; target: DrillTarget; view?: DrillView }
+  | {
+      type: 'open';
+      target: DrillTarget;
+      view?: DrillView /** Replace the top frame (a fix's run replaces its remedy list). */;
+      replace?: boolean;
+    }
   | { type: 'drillSeen'; view: DrillView }
   | { type: 'back' }
   | { type: 'pushMode'; mode: Mode }
@@ -88,6 +96,7 @@ export type UiAction =
   | { type: 'message'; text: string; tone: Tone; at: number }
   | { type: 'confirmOpen'; request: ConfirmRequest }
   | { type: 'confirmError'; error: string }
+  | { type: 'confirmScroll'; delta: number; rows: number; page: number }
   | { type: 'confirmClose' }
   | { type: 'lang'; lang: Lang };
 
@@ -186,7 +195,8 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       const frame: DrillFrame = { target: a.target, pos: { cursor: -1, top: 0 }, last: a.view };
       const modes =
         currentMode(s) === 'drill' ? s.modes : [...s.modes.filter((m) => m === 'normal'), 'drill' as Mode];
-      return { ...s, drill: [...s.drill, frame], modes };
+      const below = a.replace && s.drill.length ? s.drill.slice(0, -1) : s.drill;
+      return { ...s, drill: [...below, frame], modes };
     }
     case 'drillSeen': {
       if (!s.drill.length) return s;
@@ -260,11 +270,16 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
     case 'confirmOpen':
       return {
         ...s,
-        confirm: { ...a.request, typed: '' },
+        confirm: { ...a.request, typed: '', top: 0 },
         modes: [...s.modes.filter((m) => m !== 'confirm'), 'confirm'],
       };
     case 'confirmError':
       return s.confirm ? { ...s, confirm: { ...s.confirm, error: a.error, typed: '' } } : s;
+    case 'confirmScroll': {
+      if (!s.confirm) return s;
+      const top = Math.max(0, Math.min(Math.max(0, a.rows - a.page), s.confirm.top + a.delta));
+      return top === s.confirm.top ? s : { ...s, confirm: { ...s.confirm, top } };
+    }
     case 'confirmClose':
       return { ...s, confirm: undefined, modes: popTo(s, 'confirm') };
     case 'lang':

@@ -54,7 +54,8 @@ export class Lines {
   }
 
   blank(): this {
-    this.rows.push({ key: `b${this.n++}`, cells: [''] });
+    // A spacer, not a line to select: the cursor steps over it.
+    this.rows.push({ key: `b${this.n++}`, kind: 'note', cells: [''] });
     return this;
   }
 }

@@ -3,6 +3,7 @@ import type { Evidence, Finding } from '../../model/index.js';
 import { buildBandwidth } from './bandwidth.js';
 import { Lines, scalar } from './drill-rows.js';
 import { timelineText } from './events.js';
+import { plansOfFinding } from './fix.js';
 import { bps, clock, count, isoLocal, stamp } from './format.js';
 import type { DrillTarget, DrillView, ViewContext } from './types.js';
 
@@ -120,7 +121,15 @@ export function findingView(id: string, ctx: ViewContext): DrillView | undefined
   l.blank().heading(t('drill.evidence'));
   evidenceLines(l, f.evidence, ctx);
   l.blank().heading(t('drill.remedies'));
-  if (f.remedies.length) {
+  const fixable = ctx.fix ? plansOfFinding(f.id, ctx)?.plans : undefined;
+  if (ctx.fix && fixable?.length) {
+    // This screen can fix: each line opens the fix list (so does the fix key anywhere on this page).
+    for (const p of fixable)
+      l.text(`${ctx.fix.key}  ${t('fix.hint', { title: p.title })}`, 'accent', {
+        kind: 'remedies',
+        findingId: f.id,
+      });
+  } else if (f.remedies.length) {
     const target = ctx.verdict?.target.instanceId ?? ctx.verdict?.target.ssh ?? 'TARGET';
     for (const r of f.remedies) l.text(`${r}    ${t('drill.fixCmd', { target, id: r })}`, 'accent');
   } else l.text(t('drill.noRemedy'), 'dim');

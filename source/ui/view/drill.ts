@@ -2,6 +2,7 @@
 import { aclEntryView, eniView, eventView, sgRuleView, sourceView, vpcRouteView } from './drill-cloud.js';
 import { guestRouteView, iptRuleView, processView, serviceView, socketView } from './drill-guest.js';
 import { findingView, hopView, seriesView, timelineView } from './drill-verdict.js';
+import { fixRunView, remediesView } from './fix.js';
 import type { DrillTarget, DrillView, ViewContext } from './types.js';
 
 export function resolveDrill(target: DrillTarget, ctx: ViewContext): DrillView | undefined {
@@ -34,6 +35,13 @@ export function resolveDrill(target: DrillTarget, ctx: ViewContext): DrillView |
       return sourceView(target.name, ctx);
     case 'series':
       return seriesView(target.key, ctx);
+    case 'remedies':
+      return remediesView(target.findingId, ctx);
+    case 'fix-run':
+      return fixRunView(target.run, ctx);
+    case 'plan':
+      // A plan row starts a fix (the dispatcher's job); it has no page of its own.
+      return undefined;
   }
 }
 

@@ -6,6 +6,7 @@
 import type { TimelineEntry } from '../../engine/session.js';
 import type { AuditEvent } from '../../model/index.js';
 import type { Translator } from '../i18n/index.js';
+import { fixText, fixTone } from './fix.js';
 import { stamp } from './format.js';
 import type { PanelModel, Row, Span, Tone, ViewContext } from './types.js';
 
@@ -15,8 +16,9 @@ export function timelineText(e: TimelineEntry, tr: Translator): string {
   const source = e.source ? t(`source.${e.source}`) : '';
   switch (e.kind) {
     case 'start':
-      return t('ev.kind.start', { sources: String(d.sources ?? '') });
+      return d.sources ? t('ev.kind.start', { sources: String(d.sources) }) : t('ev.kind.startBare');
     case 'refresh':
+      if (d.first) return t('ev.kind.first', { ms: e.ms });
       return t(d.manual ? 'ev.kind.refreshManual' : 'ev.kind.refresh', { source, ms: e.ms });
     case 'failure':
       return t('ev.kind.failure', { source: source || 'diagnose', message: e.error?.message ?? e.message });
@@ -41,6 +43,8 @@ export function timelineText(e: TimelineEntry, tr: Translator): string {
         from: String(d.from),
         to: String(d.to),
       });
+    case 'fix':
+      return fixText(e, tr);
     default:
       return e.message;
   }
@@ -51,7 +55,7 @@ export function timelineTone(e: TimelineEntry): Tone | undefined {
   if (e.kind === 'recovered') return 'ok';
   if (e.kind === 'verdict') return e.data?.to === 'DELIVERED' ? 'ok' : 'bad';
   if (e.kind === 'refresh') return 'dim';
-  if (e.kind === 'fix') return 'accent';
+  if (e.kind === 'fix') return fixTone(e);
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 /** Findings panel: ranked, most important first; each row opens its evidence and remedies. */
 import { type Finding, SEVERITY_ORDER, type Severity } from '../../model/index.js';
+import { plansOfFinding } from './fix.js';
 import type { PanelModel, Row, Span, Tone, ViewContext } from './types.js';
 
 export const SEVERITY_GLYPH: Record<Severity, { glyph: string; tone: Tone }> = {
@@ -53,11 +54,20 @@ export function buildFindings(ctx: ViewContext): PanelModel {
     ];
     if (f.detail) lines.push([{ text: f.detail }]);
     if (f.hop) lines.push([{ text: `${t('drill.hop')}: `, tone: 'dim' }, { text: tr.hop(f.hop) }]);
-    for (const r of f.remedies)
-      lines.push([
-        { text: `${t('drill.remedies')}: `, tone: 'dim' },
-        { text: t('drill.fixCmd', { target, id: r }), tone: 'accent' },
-      ]);
+    const fixable = ctx.fix ? plansOfFinding(f.id, ctx)?.plans : undefined;
+    if (ctx.fix && fixable?.length) {
+      // This screen can fix: the key, and what it would do.
+      for (const p of fixable)
+        lines.push([
+          { text: ctx.fix.key, tone: 'accent', bold: true },
+          { text: `  ${t('fix.hint', { title: p.title })}` },
+        ]);
+    } else
+      for (const r of f.remedies)
+        lines.push([
+          { text: `${t('drill.remedies')}: `, tone: 'dim' },
+          { text: t('drill.fixCmd', { target, id: r }), tone: 'accent' },
+        ]);
     for (const a of f.advice ?? [])
       lines.push([{ text: `${t('drill.advice')}: `, tone: 'dim' }, { text: a }]);
     lines.push([{ text: `⏎ ${t('drill.evidence')}`, tone: 'dim' }]);

@@ -3,6 +3,7 @@
  * when one of its inputs changes identity, so a counters refresh every 2 s does not rebuild 20,000 socket rows.
  */
 import type { SessionState } from '../../engine/session.js';
+import type { Snapshot, Verdict } from '../../model/index.js';
 import type { Translator } from '../i18n/index.js';
 import { buildBandwidth } from './bandwidth.js';
 import { buildEvents } from './events.js';
@@ -11,7 +12,14 @@ import { buildInstance } from './instance.js';
 import { buildRoutes } from './routes.js';
 import { buildSecurity } from './security.js';
 import { buildSockets } from './sockets.js';
-import type { PanelId, PanelModel, ViewContext } from './types.js';
+import { memoLast } from './table.js';
+import type { FixContext, PanelId, PanelModel, ViewContext } from './types.js';
+
+/** Where the views get a verdict's plans from (the App's fixer), and the key that starts a fix. */
+export interface FixSource {
+  key: string;
+  plans(verdict: Verdict, snapshot: Snapshot): ReturnType<FixContext['plans']>;
+}
 
 interface Builder {
   build: (ctx: ViewContext) => PanelModel;
@@ -66,7 +74,7 @@ const BUILDERS: Record<PanelId, Builder> = {
       c.history,
     ],
   },
-  findings: { build: buildFindings, deps: (c) => [c.tr, c.verdict?.findings, c.intent] },
+  findings: { build: buildFindings, deps: (c) => [c.tr, c.verdict?.findings, c.intent, c.fix] },
   events: { build: buildEvents, deps: (c) => [c.tr, c.snapshot?.cloud?.events, c.verdict, c.timeline] },
 };
 
@@ -90,12 +98,24 @@ export function createPanelCache(): PanelCache {
  * The context every view reads. The selected intent is chosen by index into the session's intents; its path
  * verdict is looked up by id (the verdict may not have caught up with a just-added intent yet).
  */
-export function createContextBuilder(): (
-  session: SessionState,
-  tr: Translator,
-  intentIndex: number,
-) => ViewContext {
+export function createContextBuilder(
+  fixer?: FixSource,
+): (session: SessionState, tr: Translator, intentIndex: number) => ViewContext {
   let last: { session: SessionState; tr: Translator; idx: number; ctx: ViewContext } | undefined;
+  // One FixContext per verdict: its plans are built once, when a view first asks.
+  const fixFor = memoLast(
+    (verdict: Verdict | undefined, snapshot: Snapshot | undefined): FixContext | undefined => {
+      if (!fixer || !verdict || !snapshot) return undefined;
+      let plans: ReturnType<FixContext['plans']> | undefined;
+      return {
+        key: fixer.key,
+        plans: () => {
+          plans ??= fixer.plans(verdict, snapshot);
+          return plans;
+        },
+      };
+    },
+  );
   return (session, tr, intentIndex) => {
     if (last && last.session === session && last.tr === tr && last.idx === intentIndex) return last.ctx;
     const intents = session.intents;
@@ -113,6 +133,7 @@ export function createContextBuilder(): (
       path,
       history: session.history,
       timeline: session.timeline,
+      fix: fixFor(session.verdict, session.snapshot),
     };
     last = { session, tr, idx: intentIndex, ctx };
     return ctx;

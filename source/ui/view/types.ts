@@ -4,7 +4,7 @@
  */
 
 import type { HistorySample, SessionState, SourceName, TimelineEntry } from '../../engine/session.js';
-import type { HopId, Intent, PathVerdict, Snapshot, Verdict } from '../../model/index.js';
+import type { HopId, Intent, PathVerdict, Plan, Snapshot, Verdict } from '../../model/index.js';
 import type { Translator } from '../i18n/index.js';
 
 export const PANELS = [
@@ -54,7 +54,13 @@ export type DrillTarget =
   | { kind: 'source'; name: string }
   | { kind: 'series'; key: string }
   | { kind: 'service'; name: string }
-  | { kind: 'process'; pid: number };
+  | { kind: 'process'; pid: number }
+  /** The remedies of one finding (the fix key). */
+  | { kind: 'remedies'; findingId: string }
+  /** One remedy plan in that list: opening it starts the run (preview and confirmation first). */
+  | { kind: 'plan'; id: string; findingId: string }
+  /** A fix as it runs: the runner's events, as recorded in the session timeline. */
+  | { kind: 'fix-run'; run: number };
 
 export interface Row {
   key: string;
@@ -131,4 +137,14 @@ export interface ViewContext {
   path?: PathVerdict;
   history: readonly HistorySample[];
   timeline: readonly TimelineEntry[];
+  /** Present when this screen can fix things (a fixer, not read-only). */
+  fix?: FixContext;
+}
+
+/** What the views need to offer fixes: the plans the current verdict offers, and the key that starts one. */
+export interface FixContext {
+  /** The fix key as shown to the operator (`x`). */
+  key: string;
+  /** The plans for the current verdict (built once per verdict), and the remedy ids that could not be built. */
+  plans(): { plans: Plan[]; errors: { id: string; error: string }[] };
 }
