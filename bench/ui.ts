@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { inkNoDevtools } from '../source/ui/render/bundle-plugins.mjs';
+import { inkNoDevtools, nodeBundleOptions } from '../source/ui/render/bundle-plugins.mjs';
 import { buildFixtureApp, cliPath, KEYS, ROOT, spawnTerm, type Term } from '../test/support/terminal.js';
 import type { BenchFn, BenchRow } from './types.js';
 
@@ -243,21 +243,11 @@ async function helloBundle(): Promise<string> {
   );
   const outfile = join(dir, 'hello.js');
   await build({
+    // Plain Ink, bundled the way dist/cli.js is: the baseline is what any Ink program costs to start.
+    ...nodeBundleOptions,
     entryPoints: [src],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    jsx: 'automatic',
-    minifySyntax: true,
-    logLevel: 'warning',
     nodePaths: [join(ROOT, 'node_modules')],
-    define: { 'process.env.NODE_ENV': '"production"' },
-    banner: {
-      js: "import { createRequire as __ndRequire } from 'node:module';\nconst require = __ndRequire(import.meta.url);",
-    },
-    // Plain Ink, bundled the way dist/cli.js is: the baseline is what any Ink program costs to start.
     plugins: [inkNoDevtools],
   });
   return outfile;

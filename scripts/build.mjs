@@ -3,36 +3,30 @@ import { cp, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { inkBoundedCaches, inkFastTokenize, inkFastWidestLine } from '../source/ui/render/bundle-plugins.mjs';
+import {
+  inkBoundedCaches,
+  inkFastTokenize,
+  inkFastWidestLine,
+  nodeBundleOptions,
+} from '../source/ui/render/bundle-plugins.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
 await build({
+  ...nodeBundleOptions,
   entryPoints: [join(root, 'cli.tsx')],
   outdir: dist,
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   // Commands and Ink's devtools load lazily: `check` never parses the UI, and react-devtools-core is never needed.
   splitting: true,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  jsx: 'automatic',
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
   // Ink's per-frame text tokenising and measuring memoised, its text caches bounded (source/ui/render/bundle-plugins.mjs):
   // about half of a live frame's CPU, and RSS flat on a long run.
   plugins: [inkFastTokenize, inkFastWidestLine, inkBoundedCaches],
   // ssh2 loads an optional native binding by relative path; keep it (and its optional deps) in node_modules.
   external: ['ssh2', 'cpu-features', 'node-pty', '@xterm/headless', 'react-devtools-core'],
-  define: { 'process.env.NODE_ENV': '"production"' },
-  banner: {
-    js: "import { createRequire as __ndRequire } from 'node:module';\nconst require = __ndRequire(import.meta.url);",
-  },
 });
 await cp(join(root, 'source/sim/scenarios'), join(dist, 'scenarios'), { recursive: true }).catch((e) => {
   if (e.code !== 'ENOENT') throw e;

@@ -8,7 +8,9 @@
  * ✔ DELIVERED for tcp/443 from the internet, and quits with the terminal given back. Every wait is on the
  * screen's own words (the i18n catalogs), never a fixed sleep. Exits, signals and errors: ui-exit.test.ts.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
+import { loadScenario } from '../../source/sim/scenario/load.js';
 import { translator } from '../../source/ui/i18n/index.js';
 import { PANELS } from '../../source/ui/view/types.js';
 import { KEYS, type Term } from '../support/terminal.js';
@@ -23,6 +25,7 @@ import {
   waitDemo,
 } from './ui-demo.js';
 
+const SECRET = loadScenario('storefront').account.accessKeySecret;
 const running: Term[] = [];
 afterEach(() => {
   for (const t of running.splice(0)) t.close();
@@ -137,6 +140,9 @@ for (const [cols, rows] of [
         'sg-revoke:sg-bp1w3fxyigw34kdcz3f7:sgr-bp1z005mzaiieivmf1hf',
         'guest-restart-service:nginx',
       ]);
+
+      // No secret on any screen or in the audit log: the scenario's AccessKey secret never leaves the process.
+      for (const text of [term.output(), readFileSync(audit, 'utf8')]) expect(text).not.toContain(SECRET);
 
       term.press('q');
       expect((await term.waitExit()).exitCode).toBe(0);

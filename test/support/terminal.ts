@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import xterm from '@xterm/headless';
 import * as pty from 'node-pty';
-import { inkBundlePlugins } from '../../source/ui/render/bundle-plugins.mjs';
+import { inkBundlePlugins, nodeBundleOptions } from '../../source/ui/render/bundle-plugins.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const NET_GUARD = join(ROOT, 'test/support/net-guard.mjs');
@@ -279,22 +279,11 @@ export function buildFixtureApp(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'nd-fixture-app-'));
     const outfile = join(dir, 'fixture-app.js');
     await build({
+      ...nodeBundleOptions,
       entryPoints: [join(ROOT, 'test/e2e/fixture-app.tsx')],
       outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      jsx: 'automatic',
-      minifySyntax: true,
-      legalComments: 'none',
-      logLevel: 'warning',
       external: ['ssh2', 'cpu-features', 'node-pty', '@xterm/headless'],
       plugins: inkBundlePlugins,
-      define: { 'process.env.NODE_ENV': '"production"' },
-      banner: {
-        js: "import { createRequire as __ndRequire } from 'node:module';\nconst require = __ndRequire(import.meta.url);",
-      },
     });
     return outfile;
   })();

@@ -86,3 +86,23 @@ export const inkNoDevtools = {
 };
 
 export const inkBundlePlugins = [inkFastTokenize, inkFastWidestLine, inkBoundedCaches, inkNoDevtools];
+
+/**
+ * The esbuild options every bundle of netdoctor's Ink code shares (dist/cli.js, the UI test fixture, the
+ * benchmark's Ink hello-world, which must start the way dist/cli.js does to be a fair baseline).
+ */
+export const nodeBundleOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  jsx: 'automatic',
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { 'process.env.NODE_ENV': '"production"' },
+  // Bundled CommonJS dependencies call require(); an ES module has none of its own.
+  banner: {
+    js: "import { createRequire as __ndRequire } from 'node:module';\nconst require = __ndRequire(import.meta.url);",
+  },
+};
