@@ -7,6 +7,7 @@
 import type { Options } from '../commands/args.js';
 import { diagnose } from '../diagnose/index.js';
 import { createCollector } from '../engine/collect.js';
+import { collectorRunnerDeps, setupSecrets } from '../engine/fixer.js';
 import { ConfigError, setupTarget } from '../engine/setup.js';
 import { collectOnce } from '../engine/snapshot.js';
 import { openAuditLog, operatorIdentity } from '../remedy/audit.js';
@@ -14,7 +15,6 @@ import { cliConfirm } from '../remedy/confirm.js';
 import { type RunnerEvent, runPlan } from '../remedy/runner.js';
 import { needsRevert } from '../remedy/temp-access.js';
 import { PlanError, planFor, withRemedies } from './plans/index.js';
-import { verifyAgainst } from './verify.js';
 
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -70,49 +70,22 @@ export async function runFixCommand(positionals: string[], o: Options): Promise<
         ];
       }
     }
-    const target = {
-      name: verdict.target.name ?? verdict.target.instanceId ?? verdict.target.ssh ?? 'target',
-      id: verdict.target.instanceId ?? verdict.target.ssh ?? 'target',
-    };
-    const secrets = () => [
-      ...(setup.cloud?.secrets() ?? []),
-      ...(setup.advert?.ssh ? [setup.advert.ssh.password] : []),
-    ];
-    const audit = openAuditLog({ file: o.audit, secrets });
-    const result = await runPlan(
-      plan,
-      {
-        cloud: setup.cloud,
-        guest: async () => {
-          if (!col.transport()) await col.guest(Date.now());
-          const t = col.transport();
-          if (!t) throw new Error('no way into the guest');
-          return t;
-        },
-        reconnectGuest: () => col.freshTransport(),
-        verify: async (p) => {
-          const again = await collectOnce(col, o);
-          const after = withRemedies(diagnose(again.snapshot, first.intents), {
-            snapshot: again.snapshot,
-            who,
-            now: Date.now(),
-          });
-          return verifyAgainst(p, verdict, after);
-        },
-        confirm: cliConfirm({ yes: o.yes }),
-        audit,
-        readOnly: !!o['read-only'],
-        who,
-        target,
-        secrets,
+    const audit = openAuditLog({ file: o.audit, secrets: setupSecrets(setup) });
+    const deps = collectorRunnerDeps(col, o, {
+      verdict,
+      intents: first.intents,
+      who,
+      confirm: cliConfirm({ yes: o.yes }),
+      audit,
+      readOnly: !!o['read-only'],
+    });
+    const target = deps.target;
+    const result = await runPlan(plan, deps, {
+      yes: o.yes,
+      onEvent: (e) => {
+        say(describeEvent(e));
       },
-      {
-        yes: o.yes,
-        onEvent: (e) => {
-          say(describeEvent(e));
-        },
-      },
-    );
+    });
     say(`${result.outcome}: ${result.detail}`);
     if (needsRevert(plan, result))
       say(
