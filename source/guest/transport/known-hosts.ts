@@ -4,7 +4,7 @@
  * so a failed check never lets a credential reach the server.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { matchPattern } from './ssh-config.js';
+import { matchPatternList } from './ssh-config-syntax.js';
 
 export interface HostKey {
   /** Key type as in the wire blob: `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, … */
@@ -140,17 +140,7 @@ export function hashHostName(name: string, salt: Buffer): Buffer {
 /** Does this entry name the host? `name` is what knownHostName() gives. A negated pattern vetoes. */
 export function entryMatches(entry: KnownHostEntry, name: string): boolean {
   if (entry.hashed) return hashHostName(name, entry.hashed.salt).equals(entry.hashed.hash);
-  const n = name.toLowerCase();
-  let matched = false;
-  for (const p of entry.patterns ?? []) {
-    const negated = p.startsWith('!');
-    const pat = (negated ? p.slice(1) : p).toLowerCase();
-    if (matchPattern(n, pat)) {
-      if (negated) return false;
-      matched = true;
-    }
-  }
-  return matched;
+  return matchPatternList(name, entry.patterns ?? []);
 }
 
 /**
